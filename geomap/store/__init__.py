@@ -1,0 +1,14 @@
+"""SQL store of articles, the places they mention and the mentions themselves.
+
+``open_store(settings)`` returns a ``Store`` over ``settings.database`` (a
+SQLite file in the data directory by default, any SQLAlchemy URL otherwise),
+creating or upgrading its schema.
+"""
+
+from __future__ import annotations
+
+from .queries import Filters, Page
+from .schema import SCHEMA_VERSION
+from .store import Store, content_hash, open_store
+
+__all__ = ["Store", "open_store", "Filters", "Page", "content_hash", "SCHEMA_VERSION"]

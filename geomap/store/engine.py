@@ -1,0 +1,81 @@
+"""Opening the database: the one place that knows about SQLite.
+
+Every SQLite-only statement of the store lives in this module (PRAGMAs, the
+write-lock ``BEGIN IMMEDIATE``, ``PRAGMA integrity_check``). Any other backend
+(PostgreSQL) gets a plain SQLAlchemy engine and its own transaction semantics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from ..errors import StoreError
+
+__all__ = ["make_engine", "is_sqlite", "integrity_check", "WRITE"]
+
+# Execution option a connection sets to say "this transaction will write".
+WRITE = "geomap_write"
+
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether the engine talks to SQLite (and this module's PRAGMAs apply)."""
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite files, creates the folder and sets WAL, foreign keys, timeouts."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL (e.g. sqlite:///path/geomap.sqlite)") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise StoreError(f"no database driver for {parsed.drivername!r}: {exc}; install it with pip") from None
+    if is_sqlite(engine):
+        _configure_sqlite(engine)
+    return engine
+
+
+# --- SQLite only -------------------------------------------------------------
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL so readers never wait for a writer; foreign keys on; writes take the lock up front.
+
+    pysqlite's own transaction handling is switched off (SQLAlchemy's
+    documented recipe) so a write transaction can start with ``BEGIN
+    IMMEDIATE``: a deferred transaction that reads first and writes later can
+    fail with "database is locked" when another writer committed in between.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+def integrity_check(engine: Engine) -> str:
+    """SQLite's ``PRAGMA integrity_check`` answer ("ok" when sound); "ok" on other backends."""
+    if not is_sqlite(engine):
+        return "ok"
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("PRAGMA integrity_check").all()
+    return "\n".join(str(r[0]) for r in rows)

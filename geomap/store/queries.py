@@ -1,0 +1,309 @@
+"""Read queries behind the map and the API: places, a place's mentions, articles.
+
+Each list is one SQL statement that also returns the total row count (a
+``COUNT(*) OVER ()`` window), so a page costs one round trip. The unfiltered
+place list (what the map loads first) reads the maintained ``place_stats``
+table through its ranking index; filters on articles (dates, source, one
+article) aggregate the matching mentions instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, true
+from sqlalchemy.engine import Connection, Row
+
+from .schema import articles, mentions, place_stats, places
+
+__all__ = [
+    "Filters",
+    "Page",
+    "to_utc",
+    "iso",
+    "list_places",
+    "get_place",
+    "list_place_mentions",
+    "list_articles",
+    "get_article",
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the map and the API narrow results by; every field optional.
+
+    ``q`` matches place names (substring, case-insensitive); ``bbox`` is
+    (west, south, east, north) in degrees, west > east crossing the
+    antimeridian; ``since``/``until`` bound the article's publication time
+    (inclusive); ``demonyms`` False counts only ``"toponym"`` mentions.
+    """
+
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    country: str | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    source: str | None = None
+    article_id: int | None = None
+    demonyms: bool = False
+
+    @property
+    def on_articles(self) -> bool:
+        """Whether any filter concerns the articles (not just the places)."""
+        return any(v is not None for v in (self.since, self.until, self.source, self.article_id))
+
+
+@dataclass
+class Page:
+    """One page of a list, with the total number of rows under the same filters."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    limit: int = 0
+    offset: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "limit": self.limit, "offset": self.offset}
+
+
+def to_utc(dt: datetime | None) -> datetime | None:
+    """Stored form of a time: UTC without tzinfo (naive input is taken as UTC)."""
+    if dt is None or dt.tzinfo is None:
+        return dt
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """JSON form of a stored time: ISO 8601 with an explicit UTC offset."""
+    return None if dt is None else dt.replace(tzinfo=UTC).isoformat()
+
+
+_PLACE_COLS = (
+    places.c.id,
+    places.c.name,
+    places.c.lat,
+    places.c.lon,
+    places.c.kind,
+    places.c.geonameid,
+    places.c.country_code,
+    places.c.admin1_name,
+    places.c.population,
+)
+_ARTICLE_COLS = (articles.c.id, articles.c.title, articles.c.url, articles.c.source, articles.c.published)
+
+
+def _place_dict(row: Row, prefix: str = "") -> dict[str, Any]:
+    m = row._mapping
+    d = {c.name: m[f"{prefix}{c.name}"] for c in _PLACE_COLS}
+    d["mentions"] = m[f"{prefix}mentions"] or 0
+    d["articles"] = m[f"{prefix}articles"] or 0
+    d["last_published"] = iso(m[f"{prefix}last_published"])
+    return d
+
+
+def _article_ref(row: Row, prefix: str = "a_") -> dict[str, Any]:
+    m = row._mapping
+    return {
+        "id": m[f"{prefix}id"],
+        "title": m[f"{prefix}title"],
+        "url": m[f"{prefix}url"],
+        "source": m[f"{prefix}source"],
+        "published": iso(m[f"{prefix}published"]),
+    }
+
+
+def _kind_cond(f: Filters) -> ColumnElement[bool]:
+    return true() if f.demonyms else mentions.c.kind == "toponym"
+
+
+def _place_conds(f: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.q:
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conds.append(or_(places.c.name.ilike(pattern, escape="\\"), places.c.asciiname.ilike(pattern, escape="\\")))
+    if f.bbox is not None:
+        west, south, east, north = (float(v) for v in f.bbox)
+        conds.append(places.c.lat.between(south, north))
+        if west <= east:
+            conds.append(places.c.lon.between(west, east))
+        else:  # crosses the antimeridian
+            conds.append(or_(places.c.lon >= west, places.c.lon <= east))
+    if f.country:
+        conds.append(places.c.country_code == f.country.upper())
+    if f.kind:
+        conds.append(places.c.kind == f.kind)
+    return conds
+
+
+def _article_conds(f: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.since is not None:
+        conds.append(articles.c.published >= to_utc(f.since))
+    if f.until is not None:
+        conds.append(articles.c.published <= to_utc(f.until))
+    if f.source is not None:
+        conds.append(articles.c.source == f.source)
+    if f.article_id is not None:
+        conds.append(articles.c.id == int(f.article_id))
+    return conds
+
+
+def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert) -> Page:  # type: ignore[no-untyped-def]
+    """Run a statement carrying a ``total`` window column; count separately past the last page."""
+    rows = conn.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
+    if rows:
+        total = rows[0]._mapping["total"]
+    else:
+        total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    return Page([convert(r) for r in rows], int(total), limit, offset)
+
+
+def _places_stmt(f: Filters) -> Select:
+    if not f.on_articles:
+        s = place_stats
+        return (
+            select(*_PLACE_COLS, s.c.mentions, s.c.articles, s.c.last_published)
+            .select_from(s.join(places, places.c.id == s.c.place_id))
+            .where(s.c.all_kinds == f.demonyms, *_place_conds(f))
+            .order_by(s.c.mentions.desc(), places.c.name, places.c.id)
+        )
+    n = func.count(mentions.c.id)
+    return (
+        select(
+            *_PLACE_COLS,
+            n.label("mentions"),
+            func.count(mentions.c.article_id.distinct()).label("articles"),
+            func.max(articles.c.published).label("last_published"),
+        )
+        .select_from(mentions.join(articles, articles.c.id == mentions.c.article_id).join(places, places.c.id == mentions.c.place_id))
+        .where(_kind_cond(f), *_article_conds(f), *_place_conds(f))
+        .group_by(*_PLACE_COLS)
+        .order_by(n.desc(), places.c.name, places.c.id)
+    )
+
+
+def list_places(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
+    """Places with at least one counted mention, most mentioned first."""
+    return _page(conn, _places_stmt(f), limit, offset, _place_dict)
+
+
+def get_place(conn: Connection, place_id: str, demonyms: bool = False) -> dict[str, Any] | None:
+    """One stored place with its counts; None when it is not stored."""
+    s = place_stats
+    row = conn.execute(
+        select(*_PLACE_COLS, s.c.mentions, s.c.articles, s.c.last_published)
+        .select_from(places.outerjoin(s, and_(s.c.place_id == places.c.id, s.c.all_kinds == demonyms)))
+        .where(places.c.id == place_id)
+    ).first()
+    return None if row is None else _place_dict(row)
+
+
+def _mention_cols() -> tuple:
+    return (
+        mentions.c.id,
+        mentions.c.start_char,
+        mentions.c.end_char,
+        mentions.c.surface,
+        mentions.c.snippet,
+        mentions.c.confidence,
+        mentions.c.kind,
+    )
+
+
+def _mention_dict(row: Row) -> dict[str, Any]:
+    m = row._mapping
+    return {
+        "id": m["id"],
+        "start": m["start_char"],
+        "end": m["end_char"],
+        "text": m["surface"],
+        "snippet": m["snippet"],
+        "confidence": m["confidence"],
+        "kind": m["kind"],
+    }
+
+
+def _newest_first() -> tuple:
+    return (articles.c.published.desc().nulls_last(), articles.c.id.desc())
+
+
+def list_place_mentions(conn: Connection, place_id: str, f: Filters, limit: int, offset: int) -> Page:
+    """The mentions of one place, newest article first; place filters do not apply."""
+    stmt = (
+        select(*_mention_cols(), *(c.label(f"a_{c.name}") for c in _ARTICLE_COLS))
+        .select_from(mentions.join(articles, articles.c.id == mentions.c.article_id))
+        .where(mentions.c.place_id == place_id, _kind_cond(f), *_article_conds(f))
+        .order_by(*_newest_first(), mentions.c.start_char)
+    )
+    return _page(conn, stmt, limit, offset, lambda r: {**_mention_dict(r), "article": _article_ref(r)})
+
+
+def _article_places_count(f: Filters):  # type: ignore[no-untyped-def]
+    return (
+        select(func.count(mentions.c.place_id.distinct()))
+        .where(mentions.c.article_id == articles.c.id, _kind_cond(f))
+        .scalar_subquery()
+    )
+
+
+def _article_dict(row: Row) -> dict[str, Any]:
+    m = row._mapping
+    return {**_article_ref(row, ""), "ingested": iso(m["ingested"]), "places": m["places"]}
+
+
+def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
+    """Articles newest first; place filters keep the articles that mention a matching place."""
+    conds = _article_conds(f)
+    place_conds = _place_conds(f)
+    if place_conds:
+        conds.append(
+            exists(
+                select(literal(1))
+                .select_from(mentions.join(places, places.c.id == mentions.c.place_id))
+                .where(mentions.c.article_id == articles.c.id, _kind_cond(f), *place_conds)
+            )
+        )
+    stmt = (
+        select(*_ARTICLE_COLS, articles.c.ingested, _article_places_count(f).label("places"))
+        .where(*conds)
+        .order_by(*_newest_first())
+    )
+    return _page(conn, stmt, limit, offset, _article_dict)
+
+
+def get_article(conn: Connection, article_id: int) -> dict[str, Any] | None:
+    """One article with its text and every mention (both kinds, in text order) with its place."""
+    f = Filters()
+    row = conn.execute(
+        select(*_ARTICLE_COLS, articles.c.ingested, articles.c.text, _article_places_count(f).label("places")).where(
+            articles.c.id == int(article_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    out = {**_article_dict(row), "text": row.text}
+    s = place_stats
+    rows = conn.execute(
+        select(
+            *_mention_cols(),
+            *(c.label(f"p_{c.name}") for c in _PLACE_COLS),
+            s.c.mentions.label("p_mentions"),
+            s.c.articles.label("p_articles"),
+            s.c.last_published.label("p_last_published"),
+        )
+        .select_from(
+            mentions.outerjoin(places, places.c.id == mentions.c.place_id).outerjoin(
+                s, and_(s.c.place_id == places.c.id, s.c.all_kinds == False)  # noqa: E712 (SQL expression)
+            )
+        )
+        .where(mentions.c.article_id == int(article_id))
+        .order_by(mentions.c.start_char, mentions.c.id)
+    ).all()
+    out["mentions"] = [
+        {**_mention_dict(r), "place": _place_dict(r, "p_") if r._mapping["p_id"] is not None else None} for r in rows
+    ]
+    return out

@@ -1,0 +1,265 @@
+"""The article store: writes parsed articles, answers the map's and the API's reads.
+
+Writes are short batched transactions (one per ``add_many`` call) that also
+refresh the touched places' counts, so a reader always sees counts that agree
+with the mentions. Every SQLAlchemy failure leaves this module as a
+``StoreError`` naming the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ..config import Settings, load_settings
+from ..errors import StoreError
+from ..models import Article, ParsedDocument, Place
+from . import queries
+from .engine import WRITE, integrity_check, make_engine
+from .queries import Filters, Page, to_utc
+from .schema import SCHEMA_VERSION, articles, create_schema, current_version, mentions, places, refresh_place_stats, upgrade
+
+__all__ = ["Store", "open_store", "content_hash"]
+
+
+def content_hash(text: str) -> str:
+    """Identity of an article: SHA-256 of its text with whitespace runs collapsed."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _place_row(p: Place) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "geonameid": p.geonameid,
+        "name": p.name,
+        "asciiname": p.asciiname or "",
+        "lat": p.lat,
+        "lon": p.lon,
+        "kind": p.kind,
+        "feature_code": p.feature_code,
+        "country_code": p.country_code,
+        "country_name": p.country_name,
+        "admin1_name": p.admin1_name,
+        "population": p.population or 0,
+        "source": p.source or "",
+    }
+
+
+class Store:
+    """Articles, the places they mention and the mentions, behind one SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._where = engine.url.render_as_string(hide_password=True)
+
+    # --- plumbing -------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise StoreError(f"database {self._where}: {reason}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+
+    def migrate(self) -> int:
+        """Create the schema in an empty database or upgrade an old one; returns the version."""
+        with self._write() as conn:
+            version = current_version(conn)
+            if version is None:
+                create_schema(conn)
+                return SCHEMA_VERSION
+            return upgrade(conn, version)
+
+    def close(self) -> None:
+        """Release the pooled connections (the store reopens them on the next call)."""
+        self.engine.dispose()
+
+    def integrity_check(self) -> str:
+        """The backend's integrity verdict ("ok" when sound)."""
+        with self._errors():
+            return integrity_check(self.engine)
+
+    # --- writes ---------------------------------------------------------------
+
+    def add(self, article: Article, parsed: ParsedDocument) -> tuple[int, bool]:
+        """Store one parsed article; (its id, whether it is new). Same text twice: one article."""
+        return self.add_many([(article, parsed)])[0]
+
+    def add_many(self, items: Sequence[tuple[Article, ParsedDocument]]) -> list[tuple[int, bool]]:
+        """Store several parsed articles in one transaction; per item (id, newly stored?)."""
+        for attempt in (1, 2):
+            try:
+                with self._write() as conn:
+                    return self._add_all(conn, items)
+            except StoreError as exc:
+                # Another writer stored one of these texts first (PostgreSQL); the retry sees it.
+                if attempt == 2 or not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _add_all(self, conn: Connection, items: Sequence[tuple[Article, ParsedDocument]]) -> list[tuple[int, bool]]:
+        out: list[tuple[int, bool]] = []
+        touched: set[str] = set()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for article, parsed in items:
+            digest = content_hash(article.text)
+            found = conn.execute(select(articles.c.id).where(articles.c.content_hash == digest)).scalar()
+            if found is not None:
+                out.append((found, False))
+                continue
+            new_id = conn.execute(
+                insert(articles).values(
+                    title=article.title or parsed.title or "",
+                    text=parsed.text or article.text,
+                    url=article.url,
+                    source=article.source,
+                    published=to_utc(article.published),
+                    content_hash=digest,
+                    ingested=now,
+                )
+            ).inserted_primary_key[0]
+            touched |= self._save_mentions(conn, new_id, parsed, update_places=False)
+            out.append((int(new_id), True))
+        refresh_place_stats(conn, touched)
+        return out
+
+    def replace_mentions(self, article_id: int, parsed: ParsedDocument) -> None:
+        """Swap a stored article's mentions for a new parse (``--reprocess``), refreshing its places."""
+        with self._write() as conn:
+            old = {
+                r[0]
+                for r in conn.execute(
+                    select(mentions.c.place_id).where(mentions.c.article_id == article_id, mentions.c.place_id.is_not(None))
+                )
+            }
+            conn.execute(mentions.delete().where(mentions.c.article_id == article_id))
+            new = self._save_mentions(conn, article_id, parsed, update_places=True)
+            refresh_place_stats(conn, old | new)
+
+    def _save_mentions(self, conn: Connection, article_id: int, parsed: ParsedDocument, *, update_places: bool) -> set[str]:
+        """Insert the mentions (and places not stored yet); returns the ids of their places."""
+        by_id = {m.place.id: m.place for m in parsed.mentions if m.place is not None}
+        if by_id:
+            stored = {r[0] for r in conn.execute(select(places.c.id).where(places.c.id.in_(list(by_id))))}
+            missing = [_place_row(p) for pid, p in by_id.items() if pid not in stored]
+            if missing:
+                conn.execute(insert(places), missing)
+            if update_places:  # a rebuilt gazetteer may have corrected a record
+                for pid in stored:
+                    conn.execute(update(places).where(places.c.id == pid).values(_place_row(by_id[pid])))
+        rows = [
+            {
+                "article_id": article_id,
+                "place_id": m.place.id if m.place is not None else None,
+                "start_char": m.start,
+                "end_char": m.end,
+                "surface": m.text,
+                "snippet": m.snippet or "",
+                "confidence": float(m.confidence),
+                "kind": m.kind,
+            }
+            for m in parsed.mentions
+        ]
+        if rows:
+            conn.execute(insert(mentions), rows)
+        return set(by_id)
+
+    # --- lookups for ingestion ------------------------------------------------
+
+    def stored_hashes(self, hashes: Iterable[str]) -> dict[str, int]:
+        """Which of these content hashes are stored, with their article ids."""
+        wanted = list(set(hashes))
+        found: dict[str, int] = {}
+        with self._read() as conn:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                rows = conn.execute(select(articles.c.content_hash, articles.c.id).where(articles.c.content_hash.in_(chunk)))
+                found.update({h: int(a) for h, a in rows})
+        return found
+
+    def iter_articles(self, *, batch: int = 200) -> Iterator[Article]:
+        """Every stored article (with ``id``), oldest first, read in pages so writes can interleave."""
+        last = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    select(articles.c.id, articles.c.title, articles.c.text, articles.c.url, articles.c.source, articles.c.published)
+                    .where(articles.c.id > last)
+                    .order_by(articles.c.id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return
+            for r in rows:
+                yield Article(text=r.text, title=r.title, url=r.url, source=r.source, published=r.published, id=r.id)
+            last = rows[-1].id
+
+    # --- reads for the map and the API -----------------------------------------
+
+    def places(self, filters: Filters = Filters(), *, limit: int = 100, offset: int = 0) -> Page:
+        """Places with their mention counts under ``filters``, most mentioned first."""
+        with self._read() as conn:
+            return queries.list_places(conn, filters, int(limit), int(offset))
+
+    def place(self, place_id: str) -> dict[str, Any] | None:
+        """One stored place with its counts (toponym mentions), or None."""
+        with self._read() as conn:
+            return queries.get_place(conn, place_id)
+
+    def place_mentions(self, place_id: str, filters: Filters = Filters(), *, limit: int = 20, offset: int = 0) -> Page:
+        """The mentions of one place with their articles, newest article first."""
+        with self._read() as conn:
+            return queries.list_place_mentions(conn, place_id, filters, int(limit), int(offset))
+
+    def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """Articles under ``filters``, newest first, each with its number of places."""
+        with self._read() as conn:
+            return queries.list_articles(conn, filters, int(limit), int(offset))
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        """One article with its text and its mentions (each with its place), or None."""
+        with self._read() as conn:
+            return queries.get_article(conn, article_id)
+
+    def stats(self) -> dict[str, Any]:
+        """How much is stored, and the schema version."""
+        with self._read() as conn:
+            n_articles = conn.execute(select(func.count()).select_from(articles)).scalar_one()
+            n_mentions = conn.execute(select(func.count()).select_from(mentions)).scalar_one()
+            n_places = conn.execute(select(func.count()).select_from(places)).scalar_one()
+            version = current_version(conn)
+        return {
+            "articles": n_articles,
+            "places": n_places,
+            "mentions": n_mentions,
+            "schema_version": version,
+            "backend": self.engine.dialect.name,
+        }
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    """Open (creating or upgrading) the store at ``settings.database``."""
+    settings = settings or load_settings()
+    store = Store(make_engine(settings.database))
+    store.migrate()
+    return store
