@@ -1,0 +1,280 @@
+"""Scoring a geoparser against a gold standard, exactly as ``../shared/eval/README.md`` defines it.
+
+Recognition: a prediction matches a gold span when they overlap, each used at
+most once; micro-averaged precision, recall and F1. Resolution: great-circle
+error per gold toponym with coordinates (a matching GeoNames id counts as 0 km),
+summarised as Acc@161, mean and median km and the AUC of Gritta et al. (2018),
+over recognised toponyms, end to end (a miss counts as the maximum error), and
+with the gold spans given.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+__all__ = [
+    "MAX_ERROR_KM",
+    "ACC_KM",
+    "GoldToponym",
+    "GoldDocument",
+    "Prediction",
+    "ResolutionScores",
+    "Scores",
+    "load_corpus",
+    "great_circle_km",
+    "match_spans",
+    "resolution_scores",
+    "score",
+    "format_scores",
+]
+
+MAX_ERROR_KM = 20039.0  # half the Earth's circumference: the worst possible error
+ACC_KM = 161.0  # 100 miles
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True, slots=True)
+class GoldToponym:
+    start: int
+    end: int
+    name: str
+    lat: float | None
+    lon: float | None
+    geonameid: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class GoldDocument:
+    id: str
+    text: str
+    toponyms: tuple[GoldToponym, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One predicted place: its span and where it was put (None when unresolved)."""
+
+    start: int
+    end: int
+    lat: float | None = None
+    lon: float | None = None
+    geonameid: int | None = None
+
+
+@dataclass(slots=True)
+class ResolutionScores:
+    """Error summary over a list of per-toponym errors in km."""
+
+    n: int
+    acc161: float
+    mean_km: float
+    median_km: float
+    auc: float
+
+    @classmethod
+    def from_errors(cls, errors: Sequence[float]) -> ResolutionScores:
+        if not errors:
+            return cls(0, 0.0, 0.0, 0.0, 0.0)
+        return cls(
+            n=len(errors),
+            acc161=sum(e <= ACC_KM for e in errors) / len(errors),
+            mean_km=statistics.fmean(errors),
+            median_km=statistics.median(errors),
+            auc=_auc(errors),
+        )
+
+
+@dataclass(slots=True)
+class Scores:
+    """Everything ``geomap evaluate`` prints."""
+
+    documents: int
+    gold: int
+    predicted: int
+    matched: int
+    precision: float
+    recall: float
+    f1: float
+    recognised: ResolutionScores
+    end_to_end: ResolutionScores
+    gold_spans: ResolutionScores | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        def res(r: ResolutionScores | None) -> dict[str, float] | None:
+            return None if r is None else {k: getattr(r, k) for k in ("n", "acc161", "mean_km", "median_km", "auc")}
+
+        return {
+            "documents": self.documents,
+            "gold": self.gold,
+            "predicted": self.predicted,
+            "matched": self.matched,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "recognised": res(self.recognised),
+            "end_to_end": res(self.end_to_end),
+            "gold_spans": res(self.gold_spans),
+        }
+
+
+def load_corpus(path: str | Path, *, limit: int | None = None) -> list[GoldDocument]:
+    """Read a gold corpus: JSONL, or one JSON object (the seed article's format)."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read corpus {path}: {exc.strerror}") from None
+    stripped = raw.lstrip()
+    try:
+        if stripped.startswith("{") and "\n{" not in stripped.rstrip():
+            records = [json.loads(stripped)]
+        else:
+            records = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not JSON lines: {exc}") from None
+    docs = []
+    for n, rec in enumerate(records[:limit] if limit else records, 1):
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise InputError(f"{path}: record {n} has no 'text' string")
+        toponyms = tuple(_gold_toponym(t, path, n) for t in rec.get("toponyms") or ())
+        docs.append(GoldDocument(str(rec.get("id", n)), rec["text"], toponyms))
+    return docs
+
+
+def _gold_toponym(t: Any, path: Path, n: int) -> GoldToponym:
+    try:
+        lat, lon = t.get("lat"), t.get("lon")
+        return GoldToponym(
+            int(t["start"]),
+            int(t["end"]),
+            str(t.get("name", "")),
+            None if lat is None or lon is None else float(lat),
+            None if lat is None or lon is None else float(lon),
+            None if t.get("geonameid") is None else int(t["geonameid"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise InputError(f"{path}: record {n} has a toponym without integer start/end: {t!r}") from None
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def match_spans(
+    gold: Sequence[GoldToponym], predicted: Sequence[Prediction]
+) -> list[tuple[GoldToponym, Prediction | None]]:
+    """Pair each gold span with an overlapping prediction, each used at most once.
+
+    Both lists are walked in start order, so a gold span takes the earliest
+    unused prediction that overlaps it.
+    """
+    preds = sorted(predicted, key=lambda p: (p.start, p.end))
+    used = [False] * len(preds)
+    pairs: list[tuple[GoldToponym, Prediction | None]] = []
+    for g in sorted(gold, key=lambda t: (t.start, t.end)):
+        hit = None
+        for i, p in enumerate(preds):
+            if p.start >= g.end:
+                break
+            if not used[i] and g.start < p.end:
+                used[i] = True
+                hit = p
+                break
+        pairs.append((g, hit))
+    return pairs
+
+
+def _error(g: GoldToponym, p: Prediction | None) -> float:
+    if p is None or p.lat is None or p.lon is None:
+        return MAX_ERROR_KM
+    if g.geonameid is not None and p.geonameid == g.geonameid:
+        return 0.0
+    return great_circle_km(g.lat, g.lon, p.lat, p.lon)  # type: ignore[arg-type]
+
+
+def _auc(errors: Sequence[float]) -> float:
+    """Area under the sorted, log-scaled error curve; x spans 0..1."""
+    ys = sorted(math.log(e + 1) / math.log(MAX_ERROR_KM) for e in errors)
+    if len(ys) == 1:
+        return ys[0]
+    dx = 1 / (len(ys) - 1)
+    return sum((a + b) / 2 * dx for a, b in zip(ys, ys[1:]))
+
+
+def resolution_scores(pairs: Iterable[tuple[GoldToponym, Prediction | None]], *, recognised_only: bool) -> ResolutionScores:
+    """Errors over gold toponyms with coordinates; misses are skipped or count as the maximum."""
+    errors = [
+        _error(g, p)
+        for g, p in pairs
+        if g.lat is not None and (p is not None or not recognised_only)
+    ]
+    return ResolutionScores.from_errors(errors)
+
+
+def score(
+    docs: Sequence[GoldDocument],
+    predictions: Sequence[Sequence[Prediction]],
+    gold_span_predictions: Sequence[Sequence[Prediction]] | None = None,
+) -> Scores:
+    """All metrics for predictions aligned with ``docs`` (one list per document)."""
+    if len(predictions) != len(docs):
+        raise InputError(f"{len(predictions)} prediction lists for {len(docs)} documents")
+    pairs = [pair for d, preds in zip(docs, predictions) for pair in match_spans(d.toponyms, preds)]
+    n_gold = sum(len(d.toponyms) for d in docs)
+    n_pred = sum(len(p) for p in predictions)
+    matched = sum(p is not None for _, p in pairs)
+    precision = matched / n_pred if n_pred else 0.0
+    recall = matched / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    gold_spans = None
+    if gold_span_predictions is not None:
+        gs_pairs = [pair for d, preds in zip(docs, gold_span_predictions) for pair in _pair_exact(d.toponyms, preds)]
+        gold_spans = resolution_scores(gs_pairs, recognised_only=False)
+    return Scores(
+        documents=len(docs),
+        gold=n_gold,
+        predicted=n_pred,
+        matched=matched,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        recognised=resolution_scores(pairs, recognised_only=True),
+        end_to_end=resolution_scores(pairs, recognised_only=False),
+        gold_spans=gold_spans,
+    )
+
+
+def _pair_exact(gold: Sequence[GoldToponym], preds: Sequence[Prediction]) -> Iterator[tuple[GoldToponym, Prediction | None]]:
+    """Gold-span mode: the prediction for a gold span is the one with the same offsets."""
+    by_span = {(p.start, p.end): p for p in preds}
+    for g in gold:
+        yield g, by_span.get((g.start, g.end))
+
+
+def format_scores(scores: Scores, *, name: str = "") -> str:
+    """The human-readable table ``geomap evaluate`` prints."""
+    lines = [
+        f"corpus {name}: {scores.documents} documents, {scores.gold} gold toponyms, "
+        f"{scores.predicted} predicted, {scores.matched} matched",
+        f"recognition   P {scores.precision:.3f}  R {scores.recall:.3f}  F1 {scores.f1:.3f}",
+        "resolution    n      Acc@161  mean km  median km  AUC",
+    ]
+    rows = [("recognised", scores.recognised), ("end to end", scores.end_to_end)]
+    if scores.gold_spans is not None:
+        rows.append(("gold spans", scores.gold_spans))
+    for label, r in rows:
+        lines.append(f"{label:<13} {r.n:<6} {r.acc161:.3f}    {r.mean_km:<8.1f} {r.median_km:<10.1f} {r.auc:.3f}")
+    return "\n".join(lines)
