@@ -1,0 +1,149 @@
+"""The JSON API under ``/api``: places, articles, geoparsing, geocoding, health."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from ..errors import GeomapError, InputError, NotFoundError
+from ..map.export import MAP_LIMIT, map_data
+from ..map.features import feature_collection, place_feature, places_csv
+from ..web.security import require_api_key
+from ..web.state import services
+from .body import article_from_json, json_object, text_field
+from .params import parse_bool, parse_choice, parse_filters, parse_page
+
+__all__ = ["api"]
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+def ok(payload: dict[str, Any], status: int = 200) -> Response:
+    """A successful JSON answer: ``{"ok": true, ...}``."""
+    resp = jsonify({"ok": True, **payload})
+    resp.status_code = status
+    return resp
+
+
+@api.get("/places")
+def places_list() -> Response:
+    """Places under the filters, most mentioned first, as JSON, GeoJSON or CSV."""
+    fmt = parse_choice(request.args, "format", ("json", "geojson", "csv"), "json")
+    filters = parse_filters(request.args)
+    limit, offset = parse_page(request.args, default_limit=100)
+    page = services().store.places(filters, limit=limit, offset=offset)
+    if fmt == "geojson":
+        body = feature_collection((place_feature(p) for p in page.items), total=page.total, limit=limit, offset=offset)
+        return Response(jsonify(body).get_data(), mimetype="application/geo+json")
+    if fmt == "csv":
+        resp = Response(places_csv(page.items), mimetype="text/csv")
+        resp.headers["Content-Disposition"] = 'attachment; filename="places.csv"'
+        resp.headers["X-Total-Count"] = str(page.total)
+        return resp
+    return ok(page.to_dict())
+
+
+@api.get("/places/<place_id>")
+def place_detail(place_id: str) -> Response:
+    """One place and its mentions (newest article first), under the same filters."""
+    filters = parse_filters(request.args)
+    limit, offset = parse_page(request.args, default_limit=20, max_limit=500)
+    store = services().store
+    place = store.place(place_id)
+    if place is None:
+        raise NotFoundError(f"no stored place with id {place_id!r}; ids look like gn:703448 (see /api/places)")
+    mentions = store.place_mentions(place_id, filters, limit=limit, offset=offset)
+    return ok({"place": place, "mentions": mentions.to_dict()})
+
+
+@api.get("/map")
+def map_places() -> Response:
+    """The map's data: GeoJSON of the most mentioned places under the filters."""
+    filters = parse_filters(request.args)
+    limit, _ = parse_page(request.args, default_limit=MAP_LIMIT, max_limit=50_000)
+    body = map_data(services().store, filters, limit=limit)
+    return Response(jsonify(body).get_data(), mimetype="application/geo+json")
+
+
+@api.get("/articles")
+def articles_list() -> Response:
+    """Stored articles under the filters, newest first."""
+    filters = parse_filters(request.args)
+    limit, offset = parse_page(request.args, default_limit=50)
+    return ok(services().store.articles(filters, limit=limit, offset=offset).to_dict())
+
+
+@api.get("/articles/<int:article_id>")
+def article_detail(article_id: int) -> Response:
+    """One article with its text and resolved mentions."""
+    article = services().store.article(article_id)
+    if article is None:
+        raise NotFoundError(f"no stored article with id {article_id} (see /api/articles)")
+    return ok({"article": article})
+
+
+@api.post("/articles")
+@require_api_key
+def articles_create() -> Response:
+    """Geoparse one article and store it; 201 when new, 200 when the same text was stored before."""
+    from ..ingest import ingest_article
+
+    article = article_from_json(json_object())
+    svc = services()
+    article_id, created = ingest_article(svc.store, article, parser=svc.parser)
+    resp = ok({"id": article_id, "created": created, "article": svc.store.article(article_id)}, 201 if created else 200)
+    resp.headers["Location"] = url_for("api.article_detail", article_id=article_id)
+    return resp
+
+
+@api.post("/extract")
+def extract() -> Response:
+    """Geoparse a text without storing it: mentions (with places) and focus."""
+    body = json_object()
+    text = text_field(body, "text", required=True) or ""
+    title = text_field(body, "title")
+    alternatives = parse_bool(request.args, "alternatives")
+    parsed = services().parser.parse(text, title=title)
+    return ok({
+        "title": parsed.title,
+        "mentions": [m.to_dict(alternatives=alternatives) for m in parsed.mentions],
+        "focus": {k: [f.to_dict() for f in v] for k, v in parsed.focus.items()},
+    })
+
+
+@api.get("/geocode")
+def geocode() -> Response:
+    """Look a name up in the offline gazetteer (and the online geocoder when configured)."""
+    from ..geocoders import geocode as lookup
+
+    query = (request.args.get("q") or "").strip()
+    if not query:
+        raise InputError("q is required, e.g. /api/geocode?q=Kharkiv")
+    limit, _ = parse_page(request.args, default_limit=5, max_limit=50)
+    found = lookup(query, settings=services().settings, limit=limit)
+    return ok({"query": query, "results": [_geocoded(r) for r in found]})
+
+
+def _geocoded(result: Any) -> dict[str, Any]:
+    """A geocoder answer (a ``Place``, a geopy ``Location`` or a dict) as JSON."""
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    if hasattr(result, "latitude"):
+        raw = result.raw if isinstance(getattr(result, "raw", None), dict) else {}
+        return {"name": result.address, "lat": result.latitude, "lon": result.longitude, **raw}
+    return dict(result)
+
+
+@api.get("/health")
+def health() -> Response:
+    """Liveness plus what is stored; 503 when the store cannot be read."""
+    svc = services()
+    try:
+        stats = svc.store.stats()
+    except GeomapError as exc:
+        resp = jsonify({"ok": False, "error": exc.message, "status": 503})
+        resp.status_code = 503
+        return resp
+    return ok({"status": "ok", "version": version("geomap"), "store": stats, **svc.status()})

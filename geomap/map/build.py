@@ -1,0 +1,94 @@
+"""The Folium map behind ``GET /`` and the standalone export.
+
+Folium builds the page shell (Leaflet map, tile layer, attribution); the
+places are not Folium markers. One ``GeomapLayer`` element hands the map to
+``static/geomap-map.js``, which loads the places as GeoJSON (from the API on
+the live page, from an inline copy in the export), clusters them on the
+client and builds popups with DOM text nodes only. That keeps the page the
+same size with 10 or 100,000 mentions, and keeps untrusted text out of HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html import escape
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from ..config import Settings
+from .assets import PAGE_CSS, PAGE_JS, asset_url, inline_css, inline_js
+from .features import script_json
+
+__all__ = ["GeomapLayer", "build_map", "render_map", "GEONAMES_ATTRIBUTION"]
+
+GEONAMES_ATTRIBUTION = (
+    'Places &copy; <a href="https://www.geonames.org/">GeoNames</a> '
+    '(<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>)'
+)
+
+
+class GeomapLayer(MacroElement):
+    """Loads geomap's assets and starts the client-side layer on its parent map."""
+
+    _template = Template(
+        """
+{% macro header(this, kwargs) %}
+<title>{{ this.title }}</title>
+{{ this.head_html }}
+{% endmacro %}
+{% macro script(this, kwargs) %}
+geomap.init({{ this._parent.get_name() }}, {{ this.tile_layer.get_name() }}, {{ this.options_json }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, tile_layer: folium.TileLayer, options: dict[str, Any], *, inline: bool, title: str) -> None:
+        super().__init__()
+        self._name = "GeomapLayer"
+        self.tile_layer = tile_layer
+        self.options_json = script_json(options)
+        self.title = escape(title)
+        self.head_html = _head_html(inline)
+
+
+def _head_html(inline: bool) -> str:
+    """``<link>``/``<script src>`` tags for the live page, or the files' contents for the export."""
+    if inline:
+        css = [f"<style>{inline_css(p, n)}</style>" for p, n in PAGE_CSS]
+        js = [f"<script>{inline_js(p, n)}</script>" for p, n in PAGE_JS]
+    else:
+        css = [f'<link rel="stylesheet" href="{asset_url(p, n)}">' for p, n in PAGE_CSS]
+        js = [f'<script src="{asset_url(p, n)}"></script>' for p, n in PAGE_JS]
+    return "\n".join(css + js)
+
+
+def build_map(settings: Settings, options: dict[str, Any], *, inline: bool, title: str = "geomap") -> folium.Map:
+    """A Folium map with geomap's layer; ``options`` go to ``geomap.init`` in the page.
+
+    ``inline`` embeds every script and stylesheet (the export); otherwise they
+    are linked from ``/assets`` (the live page). No CDN is referenced either way.
+    """
+    fmap = folium.Map(location=(30, 20), zoom_start=3, min_zoom=2, tiles=None, control_scale=True,
+                      world_copy_jump=True)
+    fmap.default_js = []  # Folium's CDN scripts and styles: replaced by PAGE_JS/PAGE_CSS
+    fmap.default_css = []
+    tiles = folium.TileLayer(
+        tiles=settings.tiles,
+        attr=f"{settings.tiles_attribution} | {GEONAMES_ATTRIBUTION}",
+        name="Map",
+        max_zoom=18,
+    )
+    tiles.default_js = []
+    tiles.default_css = []
+    tiles.add_to(fmap)
+    stamped = dict(options, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    GeomapLayer(tiles, stamped, inline=inline, title=title).add_to(fmap)
+    return fmap
+
+
+def render_map(fmap: folium.Map) -> str:
+    """The whole HTML document."""
+    return fmap.get_root().render()

@@ -1,0 +1,50 @@
+"""Pages built from the store: the live map page and the standalone export.
+
+The live page carries no data (the browser loads ``/api/map``); the export
+carries the places and the newest mentions of each inline, with every
+script and stylesheet, so one file opens from disk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import Settings
+from ..store import Filters, Store
+from .build import build_map, render_map
+from .features import feature_collection, place_feature
+
+__all__ = ["map_data", "live_page", "export_page", "MAP_LIMIT", "EXPORT_LIMIT", "PREVIEW_MENTIONS"]
+
+MAP_LIMIT = 20_000  # places the live map loads at most (most mentioned first)
+EXPORT_LIMIT = 5_000  # places an export holds at most
+PREVIEW_MENTIONS = 5  # newest mentions per place inlined in an export popup
+
+_MAP_FIELDS = ("id", "name", "kind", "country_code", "admin1_name", "mentions", "articles")
+
+
+def map_data(store: Store, filters: Filters, limit: int = MAP_LIMIT) -> dict[str, Any]:
+    """The map's GeoJSON: the most mentioned places under ``filters``, lean properties only."""
+    page = store.places(filters, limit=limit, offset=0)
+    features = [place_feature({k: p[k] for k in (*_MAP_FIELDS, "lat", "lon")}) for p in page.items]
+    return feature_collection(features, total=page.total, truncated=page.total > len(features))
+
+
+def live_page(settings: Settings, filters: dict[str, str], urls: dict[str, str]) -> str:
+    """The map page; ``urls`` holds dataUrl, placeUrl, exportUrl, docsUrl."""
+    options = {"live": True, "filters": filters, **urls}
+    return render_map(build_map(settings, options, inline=False))
+
+
+def export_page(settings: Settings, store: Store, filters: Filters, shown_filters: dict[str, str]) -> str:
+    """One self-contained HTML file: assets, places and their newest mentions inline."""
+    collection = map_data(store, filters, limit=EXPORT_LIMIT)
+    for feature in collection["features"]:
+        page = store.place_mentions(feature["id"], filters, limit=PREVIEW_MENTIONS, offset=0)
+        feature["properties"]["preview"] = {"items": page.items, "total": page.total}
+    described = ", ".join(f"{k}={v}" for k, v in sorted(shown_filters.items())) or "none"
+    note = f"Filters: {described}."
+    if collection["truncated"]:
+        note += f" Showing the {len(collection['features'])} most mentioned of {collection['total']} places."
+    options = {"live": False, "filters": shown_filters, "data": collection, "note": note}
+    return render_map(build_map(settings, options, inline=True, title="geomap export"))

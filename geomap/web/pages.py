@@ -1,0 +1,53 @@
+"""HTML pages: the map (``/``), the standalone export, the API docs, and the asset files."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request, send_file, url_for
+
+from ..api.openapi import openapi_spec
+from ..api.params import filter_query, parse_filters
+from ..map.assets import asset_file
+from ..map.export import export_page, live_page
+from .security import add_nonce, csp_nonce
+from .state import services
+
+__all__ = ["pages", "assets"]
+
+pages = Blueprint("pages", __name__)
+assets = Blueprint("assets", __name__, url_prefix="/assets")
+
+
+@pages.get("/")
+def map_page() -> Response:
+    """The interactive map; the browser loads the places from ``/api/map``."""
+    parse_filters(request.args)  # refuse bad filters here rather than in the page's first fetch
+    urls = {
+        "dataUrl": url_for("api.map_places"),
+        "placeUrl": url_for("api.places_list") + "/",
+        "exportUrl": url_for("pages.export_map"),
+        "docsUrl": url_for("pages.docs"),
+    }
+    html = live_page(services().settings, filter_query(request.args), urls)
+    return Response(add_nonce(html, csp_nonce()), mimetype="text/html")
+
+
+@pages.get("/export/map.html")
+def export_map() -> Response:
+    """The same map as one file with its data and assets inline (opens from ``file://``)."""
+    svc = services()
+    html = export_page(svc.settings, svc.store, parse_filters(request.args), filter_query(request.args))
+    resp = Response(html, mimetype="text/html")
+    resp.headers["Content-Disposition"] = 'attachment; filename="geomap.html"'
+    return resp
+
+
+@pages.get("/docs")
+def docs() -> str:
+    """The API reference, rendered from the OpenAPI document (no external assets)."""
+    return render_template("docs.html", spec=openapi_spec())
+
+
+@assets.get("/<package>/<path:name>")
+def asset(package: str, name: str) -> Response:
+    """Leaflet, markercluster, jQuery, Font Awesome and geomap's own files, served locally."""
+    return send_file(asset_file(package, name), max_age=86400)

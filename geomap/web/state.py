@@ -1,0 +1,64 @@
+"""The long-lived parts one app shares between requests: settings, store, geoparser.
+
+The store and the geoparser are opened on first use (the parser loads the
+spaCy model and the place index, seconds of work) so ``create_app`` stays
+cheap and ``/api/health`` never waits on them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from ..config import Settings
+
+if TYPE_CHECKING:
+    from ..pipeline import Geoparser
+    from ..store import Store
+
+__all__ = ["Services", "services"]
+
+EXTENSION = "geomap"
+
+
+class Services:
+    """Lazily opened store and geoparser for one Flask app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._parser: Geoparser | None = None
+
+    @property
+    def store(self) -> Store:
+        """The article store, opened once."""
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    from ..store import open_store
+
+                    self._store = open_store(self.settings)
+        return self._store
+
+    @property
+    def parser(self) -> Geoparser:
+        """The geoparser, loaded once (spaCy model + gazetteer)."""
+        if self._parser is None:
+            with self._lock:
+                if self._parser is None:
+                    from ..pipeline import Geoparser
+
+                    self._parser = Geoparser(self.settings)
+        return self._parser
+
+    def status(self) -> dict[str, Any]:
+        """What is loaded, for ``/api/health``."""
+        return {"store_open": self._store is not None, "parser_loaded": self._parser is not None}
+
+
+def services() -> Services:
+    """The current app's services."""
+    return current_app.extensions[EXTENSION]

@@ -1,0 +1,213 @@
+/* geomap map layer: loads places as GeoJSON, clusters them, builds popups.
+ * geomap.init(map, tileLayer, options) is called by the page Folium renders.
+ * options: live (bool), dataUrl, placeUrl, exportUrl, docsUrl, filters,
+ * data (inline FeatureCollection in the export), generated, note. */
+(function () {
+  "use strict";
+
+  var gm = window.geomap = window.geomap || {};
+  var PAGE = 10;  // mentions fetched per popup page
+
+  function fmt(n) {
+    return n >= 10000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);
+  }
+
+  function kindClass(kind) {
+    var known = { country: 1, admin1: 1, admin2: 1, city: 1, water: 1, region: 1, continent: 1, landmark: 1 };
+    return "geomap-kind-" + (known[kind] ? kind : "other");
+  }
+
+  var KIND_LABEL = {
+    continent: "continent", country: "country", admin1: "region", admin2: "district", city: "city",
+    water: "sea / water", region: "region", landmark: "landmark", other: "place"
+  };
+
+  function placeIcon(p) {
+    var n = p.mentions || 1;
+    var d = Math.round(Math.min(46, 20 + 6 * Math.log(n) / Math.LN2));
+    return L.divIcon({
+      html: gm.el("span", { text: fmt(n) }),
+      className: "geomap-marker " + kindClass(p.kind),
+      iconSize: [d, d]
+    });
+  }
+
+  function clusterIcon(cluster) {
+    var total = 0;
+    cluster.getAllChildMarkers().forEach(function (m) { total += m.feature.properties.mentions || 1; });
+    var size = total < 10 ? "small" : total < 100 ? "medium" : "large";
+    var d = size === "small" ? 36 : size === "medium" ? 42 : 50;
+    return L.divIcon({
+      html: gm.el("div", null, [gm.el("span", { text: fmt(total) })]),
+      className: "marker-cluster marker-cluster-" + size,
+      iconSize: L.point(d, d)
+    });
+  }
+
+  /* The snippet as text nodes, with the first occurrence of the name in <mark>. */
+  function highlighted(snippet, name) {
+    var box = gm.el("p", { cls: "geomap-snippet" });
+    snippet = snippet || "";
+    var at = name ? snippet.toLowerCase().indexOf(name.toLowerCase()) : -1;
+    if (at < 0) {
+      box.textContent = snippet;
+      return box;
+    }
+    box.appendChild(document.createTextNode(snippet.slice(0, at)));
+    box.appendChild(gm.el("mark", { text: snippet.slice(at, at + name.length) }));
+    box.appendChild(document.createTextNode(snippet.slice(at + name.length)));
+    return box;
+  }
+
+  /* Append mentions to the list, one item per article (mentions arrive newest first). */
+  function appendMentions(list, mentions) {
+    mentions.forEach(function (m) {
+      var a = m.article || {};
+      var last = list.lastChild;
+      if (last && last.getAttribute("data-article") === String(a.id)) {
+        if (last.querySelectorAll(".geomap-snippet").length < 3) { last.appendChild(highlighted(m.snippet, m.text)); }
+        return;
+      }
+      var href = gm.safeUrl(a.url);
+      var title = a.title || "(untitled article)";
+      var heading = href
+        ? gm.el("a", { href: href, target: "_blank", rel: "noopener noreferrer nofollow", text: title })
+        : gm.el("span", { text: title });
+      var meta = [a.source, a.published ? String(a.published).slice(0, 10) : null].filter(Boolean).join(" \u00B7 ");
+      list.appendChild(gm.el("li", { "data-article": String(a.id) }, [
+        gm.el("div", { cls: "geomap-article" }, [heading]),
+        meta ? gm.el("div", { cls: "geomap-meta", text: meta }) : null,
+        highlighted(m.snippet, m.text)
+      ]));
+    });
+  }
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (body) {
+        if (!resp.ok) { throw new Error(body.error || resp.statusText); }
+        return body;
+      });
+    });
+  }
+
+  gm.init = function (map, tiles, opts) {
+    var state = { filters: opts.filters || {}, fitted: false };
+    var cluster = L.markerClusterGroup({
+      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+      spiderfyOnMaxZoom: true, iconCreateFunction: clusterIcon
+    });
+    var heat = L.geomapHeat([]);
+    cluster.addTo(map);
+
+    function popupFor(marker) {
+      var p = marker.feature.properties;
+      var where = [KIND_LABEL[p.kind] || p.kind, p.admin1_name, p.country_code].filter(Boolean).join(", ");
+      var list = gm.el("ul", { cls: "geomap-mentions" });
+      var count = gm.el("div", { cls: "geomap-count", text: p.mentions + (p.mentions === 1 ? " mention" : " mentions") + " in " + p.articles + (p.articles === 1 ? " article" : " articles") });
+      var more = gm.el("div", { cls: "geomap-more" });
+      var box = gm.el("div", { cls: "geomap-popup" }, [
+        gm.el("div", { cls: "geomap-place" }, [gm.el("b", { text: p.name }), " ", gm.el("span", { cls: "geomap-kind", text: where })]),
+        count, list, more
+      ]);
+      var shown = 0;
+
+      function showMore(total) {
+        more.textContent = "";
+        var left = total - shown;
+        if (left <= 0) { return; }
+        if (!opts.live) {
+          more.textContent = "\u2026 and " + left + " more " + (left === 1 ? "mention" : "mentions") + " (not included in this export)";
+          return;
+        }
+        var button = gm.el("button", { type: "button", text: "More (" + left + ")" });
+        L.DomEvent.on(button, "click", function (event) { L.DomEvent.stop(event); load(); });
+        more.appendChild(button);
+      }
+
+      function load() {
+        more.textContent = "Loading\u2026";
+        var filters = L.extend({}, state.filters, { limit: String(PAGE), offset: String(shown) });
+        getJSON(opts.placeUrl + encodeURIComponent(p.id) + gm.query(filters)).then(function (body) {
+          appendMentions(list, body.mentions.items);
+          shown += body.mentions.items.length;
+          showMore(body.mentions.total);
+          marker.getPopup().update();
+        }).catch(function (err) {
+          more.textContent = "Could not load the articles: " + err.message;
+        });
+      }
+
+      if (p.preview) {
+        appendMentions(list, p.preview.items);
+        shown = p.preview.items.length;
+        showMore(p.preview.total);
+      } else {
+        load();
+      }
+      return box;
+    }
+
+    var status = new gm.Status().addTo(map);
+    var panel = new gm.Panel({
+      live: opts.live, filters: state.filters, exportUrl: opts.exportUrl, docsUrl: opts.docsUrl,
+      generated: opts.generated, note: opts.note,
+      onFilter: function (filters) {
+        state.filters = filters;
+        state.fitted = false;
+        if (window.history && window.history.replaceState) { window.history.replaceState(null, "", window.location.pathname + gm.query(filters)); }
+        panel.setLinks(filters);
+        load();
+      },
+      onPick: function (entry) {
+        if (!map.hasLayer(cluster)) { cluster.addTo(map); }
+        cluster.zoomToShowLayer(entry.marker, function () { entry.marker.openPopup(); });
+      }
+    }).addTo(map);
+    L.control.layers({ "Map": tiles }, { "Places": cluster, "Heat map": heat }, { position: "topright", collapsed: true }).addTo(map);
+    new gm.Fullscreen().addTo(map);
+
+    function show(collection) {
+      cluster.clearLayers();
+      var markers = [], points = [], entries = [], mentions = 0;
+      collection.features.forEach(function (f) {
+        var p = f.properties, ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        var marker = L.marker(ll, { icon: placeIcon(p), title: p.name, alt: p.name, riseOnHover: true });
+        marker.feature = f;
+        var content = null;
+        marker.bindPopup(function () { content = content || popupFor(marker); return content; },
+          { maxWidth: 380, minWidth: 260, autoPanPadding: [30, 30] });
+        markers.push(marker);
+        points.push([ll.lat, ll.lng, Math.log(1 + (p.mentions || 1))]);
+        entries.push({ name: p.name, detail: [p.admin1_name, p.country_code].filter(Boolean).join(", "), mentions: p.mentions || 0, marker: marker });
+        mentions += p.mentions || 0;
+      });
+      cluster.addLayers(markers);
+      heat.setPoints(points);
+      panel.setPlaces(entries);
+      var filtered = Object.keys(state.filters).length > 0;
+      if (!markers.length) {
+        status.set(filtered ? "No places match these filters." : "No places yet: add articles with \u201cgeomap ingest\u201d or POST /api/articles.");
+      } else {
+        var text = fmt(markers.length) + (markers.length === 1 ? " place, " : " places, ") + fmt(mentions) + " mentions \u2014 numbers on markers count mentions";
+        if (collection.truncated) { text += " (showing the " + fmt(markers.length) + " most mentioned of " + fmt(collection.total) + ")"; }
+        status.set(text);
+      }
+      if (!state.fitted && markers.length) {
+        map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })).pad(0.1), { maxZoom: 7 });
+        state.fitted = true;
+      }
+      document.documentElement.setAttribute("data-geomap-ready", String(markers.length));
+    }
+
+    function load() {
+      status.set("Loading places\u2026");
+      getJSON(opts.dataUrl + gm.query(state.filters)).then(show).catch(function (err) {
+        status.set("Could not load the places: " + err.message, true);
+      });
+    }
+
+    if (opts.data) { show(opts.data); } else { load(); }
+    return { cluster: cluster, heat: heat };
+  };
+}());
