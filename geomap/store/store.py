@@ -145,16 +145,22 @@ class Store:
 
     def replace_mentions(self, article_id: int, parsed: ParsedDocument) -> None:
         """Swap a stored article's mentions for a new parse (``--reprocess``), refreshing its places."""
+        self.replace_mentions_many([(article_id, parsed)])
+
+    def replace_mentions_many(self, items: Sequence[tuple[int, ParsedDocument]]) -> None:
+        """``replace_mentions`` for several articles in one transaction."""
         with self._write() as conn:
-            old = {
-                r[0]
-                for r in conn.execute(
-                    select(mentions.c.place_id).where(mentions.c.article_id == article_id, mentions.c.place_id.is_not(None))
-                )
-            }
-            conn.execute(mentions.delete().where(mentions.c.article_id == article_id))
-            new = self._save_mentions(conn, article_id, parsed, update_places=True)
-            refresh_place_stats(conn, old | new)
+            touched: set[str] = set()
+            for article_id, parsed in items:
+                touched |= {
+                    r[0]
+                    for r in conn.execute(
+                        select(mentions.c.place_id).where(mentions.c.article_id == article_id, mentions.c.place_id.is_not(None))
+                    )
+                }
+                conn.execute(mentions.delete().where(mentions.c.article_id == article_id))
+                touched |= self._save_mentions(conn, article_id, parsed, update_places=True)
+            refresh_place_stats(conn, touched)
 
     def _save_mentions(self, conn: Connection, article_id: int, parsed: ParsedDocument, *, update_places: bool) -> set[str]:
         """Insert the mentions (and places not stored yet); returns the ids of their places."""

@@ -1,0 +1,275 @@
+"""Turning the bytes of one input into articles: text, Markdown, HTML, JSON(L), RSS/Atom.
+
+Each reader yields ``Entry`` values: an article, or the reason one record could
+not be read. A broken record never hides the good ones next to it (one bad
+JSON line, one empty feed entry).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import feedparser
+import lxml.html
+import trafilatura
+from lxml.etree import ParserError
+
+from ..errors import IngestError
+from ..models import Article
+
+__all__ = ["Entry", "FORMATS", "detect_format", "read_bytes", "parse_time", "decode_text"]
+
+# trafilatura logs every page it cannot extract; geomap reports those itself.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+FORMATS = ("text", "markdown", "html", "json", "jsonl", "feed")
+
+_EXTENSIONS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".rdf": "feed",
+}
+_CONTENT_TYPES = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/json": "json",
+    "application/x-ndjson": "jsonl",
+    "application/rss+xml": "feed",
+    "application/atom+xml": "feed",
+    "application/rdf+xml": "feed",
+    "application/xml": "feed",
+    "text/xml": "feed",
+    "text/markdown": "markdown",
+    "text/plain": "text",
+}
+_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (or an office document)",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x7fELF": "a program",
+}
+_TITLE_MAX = 160
+
+
+@dataclass(slots=True)
+class Entry:
+    """One article read from an input, or why a record of it could not be read."""
+
+    origin: str  # file, file:line, file#entry or URL
+    article: Article | None = None
+    error: str | None = None
+
+
+def detect_format(data: bytes, *, name: str = "", content_type: str = "") -> str:
+    """The reader for ``data``: from the file extension, else the Content-Type, else the first bytes."""
+    suffix = name[name.rfind(".") :].lower() if "." in name.rsplit("/", 1)[-1] else ""
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    mime = content_type.split(";")[0].strip().lower()
+    if mime in _CONTENT_TYPES:
+        return _CONTENT_TYPES[mime]
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"{", b"[")):
+        return "json"
+    if head.startswith((b"<rss", b"<feed", b"<rdf")) or (head.startswith(b"<?xml") and re.search(rb"<(rss|feed|rdf)", head)):
+        return "feed"
+    if head.startswith(b"<") and re.search(rb"<(!doctype html|html|head|body)\b", head):
+        return "html"
+    return "text"
+
+
+def _refuse_binary(data: bytes) -> None:
+    if not data.strip():
+        raise IngestError("empty input: nothing to read")
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise IngestError(f"binary file ({what}), not text, HTML, JSON or a feed")
+    if b"\x00" in data[:8192]:
+        raise IngestError("binary file (contains NUL bytes), not text, HTML, JSON or a feed")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text (a BOM is dropped); other encodings are refused with a fix-it message."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "convert it to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"
+        ) from None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A publication time from ISO 8601, RFC 2822, epoch seconds or a feed's struct_time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, time.struct_time):
+        return datetime(*value[:6], tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            pass
+    raise IngestError(f"published value {value!r} is not a date (use ISO 8601, e.g. 2023-03-17T10:00:00Z)")
+
+
+def _title_from(text: str) -> str:
+    """The first non-empty line (Markdown heading marks dropped), shortened at a word."""
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            if len(line) <= _TITLE_MAX:
+                return line
+            return line[:_TITLE_MAX].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def _article(text: str, *, title: str = "", url: str | None = None, source: str | None = None, published: Any = None) -> Article:
+    text = text.strip()
+    if not text:
+        raise IngestError("no text to geoparse")
+    return Article(text=text, title=(title or "").strip() or _title_from(text), url=url or None, source=source or None,
+                   published=parse_time(published))  # fmt: skip
+
+
+def _read_text(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
+    yield Entry(origin, _article(decode_text(data), source=source))
+
+
+def _read_html(data: bytes, origin: str, source: str | None, url: str | None = None) -> Iterator[Entry]:
+    try:
+        doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False)
+    except (ValueError, TypeError, ParserError) as exc:
+        raise IngestError(f"HTML could not be parsed: {exc}") from None
+    if doc is None or not (doc.text or "").strip():
+        raise IngestError("no article text found in this HTML (broken markup, or a page without a main text)")
+    yield Entry(
+        origin,
+        _article(doc.text, title=doc.title or "", url=doc.url or url, source=source or doc.sitename or doc.hostname,
+                 published=doc.date),
+    )  # fmt: skip
+
+
+def _record(obj: Any, origin: str, source: str | None) -> Entry:
+    try:
+        if not isinstance(obj, dict):
+            raise IngestError(f"a record must be a JSON object, not {type(obj).__name__}")
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise IngestError('record has no "text" string')
+        title = obj.get("title")
+        return Entry(
+            origin,
+            _article(text, title=title if isinstance(title, str) else "", url=obj.get("url"),
+                     source=source or obj.get("source"), published=obj.get("published")),
+        )  # fmt: skip
+    except IngestError as exc:
+        return Entry(origin, error=exc.message)
+
+
+def _read_jsonl(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
+    for number, line in enumerate(decode_text(data).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Entry(f"{origin}:{number}", error=f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        yield _record(obj, f"{origin}:{number}", source)
+
+
+def _read_json(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
+    text = decode_text(data)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.lineno > 1 and text.lstrip().startswith("{"):  # one object per line, named .json
+            yield from _read_jsonl(data, origin, source)
+            return
+        raise IngestError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if isinstance(obj, list):
+        for number, item in enumerate(obj, start=1):
+            yield _record(item, f"{origin}#{number}", source)
+    else:
+        yield _record(obj, origin, source)
+
+
+def _strip_html(fragment: str) -> str:
+    """Plain text of an HTML fragment, one line per block element."""
+    if "<" not in fragment:
+        return fragment
+    marked = re.sub(r"(?i)<br\s*/?>|</(p|div|li|h[1-6]|blockquote|tr)>", "\n", fragment)
+    try:
+        return lxml.html.fragment_fromstring(marked, create_parent="div").text_content()
+    except ParserError:
+        return ""
+
+
+def _read_feed(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
+    feed = feedparser.parse(data)
+    if not feed.entries:
+        reason = feed.get("bozo_exception") if feed.bozo else "it has no entries"
+        raise IngestError(f"not a readable RSS/Atom feed: {reason}")
+    feed_title = feed.feed.get("title") or None
+    for number, entry in enumerate(feed.entries, start=1):
+        where = f"{origin}#{number}"
+        body = next((c.value for c in entry.get("content", []) if c.get("value")), None) or entry.get("summary", "")
+        try:
+            yield Entry(
+                where,
+                _article(_strip_html(body), title=entry.get("title", ""), url=entry.get("link"), source=source or feed_title,
+                         published=entry.get("published_parsed") or entry.get("updated_parsed")),
+            )  # fmt: skip
+        except IngestError as exc:
+            yield Entry(where, error=exc.message)
+
+
+_READERS = {
+    "text": _read_text,
+    "markdown": _read_text,
+    "json": _read_json,
+    "jsonl": _read_jsonl,
+    "feed": _read_feed,
+}
+
+
+def read_bytes(data: bytes, origin: str, *, fmt: str, source: str | None = None, url: str | None = None) -> Iterator[Entry]:
+    """Every article in ``data`` read as ``fmt``; a whole-input failure is one error entry."""
+    try:
+        _refuse_binary(data)
+        reader = _read_html(data, origin, source, url) if fmt == "html" else _READERS[fmt](data, origin, source)
+        yield from reader
+    except IngestError as exc:
+        yield Entry(origin, error=exc.message)

@@ -1,0 +1,99 @@
+"""Where inputs come from: files, folders (recursively), standard input, http(s) URLs.
+
+Every problem with an input (missing file, unreadable folder, offline
+machine) becomes an error ``Entry`` so the caller can report it and go on.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from .. import __version__ as _version
+from .formats import Entry, detect_format, read_bytes
+
+__all__ = ["read_path", "fetch_url", "MAX_INPUT_BYTES"]
+
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+_TIMEOUT = 15.0
+
+
+def fetch_url(url: str, *, timeout: float = _TIMEOUT) -> tuple[bytes, str, str]:
+    """(body, Content-Type, final URL) of an http(s) URL; raises ``OSError`` with a clear reason."""
+    request = urllib.request.Request(url, headers={"User-Agent": f"geomap/{_version}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked by caller)
+            body = response.read(MAX_INPUT_BYTES + 1)
+            if len(body) > MAX_INPUT_BYTES:
+                raise OSError(f"larger than {MAX_INPUT_BYTES // 2**20} MB")
+            return body, response.headers.get("Content-Type", ""), response.geturl()
+    except urllib.error.HTTPError as exc:
+        raise OSError(f"the server answered HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, socket.timeout, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise OSError(
+            f"cannot reach it ({reason}); this machine looks offline or the host is unreachable. "
+            "Download the page and ingest the file instead"
+        ) from None
+
+
+def _read_url(url: str, source: str | None) -> Iterator[Entry]:
+    try:
+        body, content_type, final = fetch_url(url)
+    except OSError as exc:
+        yield Entry(url, error=str(exc))
+        return
+    fmt = detect_format(body, name=final.split("?")[0], content_type=content_type)
+    yield from read_bytes(body, url, fmt=fmt, source=source, url=final)
+
+
+def _read_file(path: Path, source: str | None) -> Iterator[Entry]:
+    try:
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            yield Entry(str(path), error=f"larger than {MAX_INPUT_BYTES // 2**20} MB; split it")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Entry(str(path), error=f"cannot read: {exc.strerror or exc}")
+        return
+    yield from read_bytes(data, str(path), fmt=detect_format(data, name=path.name), source=source)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files under ``folder`` in a stable order, hidden files and folders skipped."""
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            yield from _walk(child)
+        elif child.is_file():
+            yield child
+
+
+def read_path(path: str | Path, *, source: str | None = None) -> Iterator[Entry]:
+    """Every article (or error) in a file, a folder, ``-`` (standard input) or an http(s) URL."""
+    name = str(path)
+    if name == "-":
+        data = sys.stdin.buffer.read()
+        yield from read_bytes(data, "<stdin>", fmt=detect_format(data), source=source)
+        return
+    if name.lower().startswith(("http://", "https://")):
+        yield from _read_url(name, source)
+        return
+    p = Path(name).expanduser()
+    if p.is_dir():
+        try:
+            files = list(_walk(p))
+        except OSError as exc:
+            yield Entry(name, error=f"cannot list folder: {exc.strerror or exc}")
+            return
+        for file in files:
+            yield from _read_file(file, source)
+    elif p.exists():
+        yield from _read_file(p, source)
+    else:
+        yield Entry(name, error="no such file or folder")
