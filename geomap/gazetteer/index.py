@@ -1,0 +1,232 @@
+"""The loaded place index: name lookup, ids, countries, regions and nearest places.
+
+``get_gazetteer()`` is what the rest of geomap calls; it loads the index once per
+process and builds it first when it is missing or stale.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import pickle
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings, load_settings
+from ..errors import GazetteerError
+from ..models import Candidate, Place
+from .builder import ALTERNATE_PENALTY, INDEX_FILE, build_index, expected_stamp
+from .normalise import normalise, split_region_suffix
+from .records import FIELD_SEP, decode_record
+
+__all__ = ["Gazetteer", "get_gazetteer", "clear_cache"]
+
+# Kinds a name followed by "region", "oblast", "province"... can mean.
+_REGION_KINDS = frozenset({"admin1", "admin2", "region"})
+# Transliteration variants tried only when a name has no match ("Zaporizhzhya" → "Zaporizhzhia").
+_VARIANTS = (("ya", "ia"), ("ia", "ya"), ("iyi", "ii"), ("ii", "iyi"), ("yu", "iu"), ("iu", "yu"), ("ye", "ie"))
+_EARTH_KM = 6371.0088
+
+
+class Gazetteer:
+    """A read-only place index loaded from ``<directory>/index.pickle``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        path = self.directory / INDEX_FILE
+        enabled = gc.isenabled()
+        gc.disable()  # a million small objects: the collector would triple load time
+        try:
+            with path.open("rb") as fh:
+                data: dict[str, Any] = pickle.load(fh)
+        except FileNotFoundError:
+            raise GazetteerError(f"no place index at {path}; run `geomap gazetteer build`") from None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
+            raise GazetteerError(f"the place index at {path} is damaged ({exc}); run `geomap gazetteer build`") from None
+        finally:
+            if enabled:
+                gc.enable()
+        self._data = data
+        self._records: list[str] = data["records"]
+        self._lat, self._lon, self._prior = data["lat"], data["lon"], data["prior"]
+        self._names: dict[str, int | tuple[int, ...]] = data["names"]
+        self._places: dict[int, Place] = {}
+        self._ids: dict[str, int] | None = None
+        self._grid: dict[tuple[int, int], list[int]] | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def stamp(self) -> dict[str, Any]:
+        """What this index was built from (compared with ``expected_stamp`` to detect staleness)."""
+        return {k: self._data.get(k) for k in ("format", "versions", "data")}
+
+    def place(self, i: int) -> Place:
+        """Record number ``i`` as a ``Place`` (cached)."""
+        p = self._places.get(i)
+        if p is None:
+            p = self._places[i] = decode_record(self._records[i], self._lat[i], self._lon[i])
+        return p
+
+    def lookup(self, name: str) -> list[Candidate]:
+        """Every place called ``name``, best prior first; [] for anything that is not a usable name.
+
+        ``primary`` says the name is the place's own (or official) name rather than one
+        of its alternate names; an alternate match scores the prior less ``ALTERNATE_PENALTY``
+        (a region's, 0.1 more).
+        "X region"/"X Oblast"/"X province" also finds regions called X.
+        """
+        key = normalise(name) if isinstance(name, str) else ""
+        if not key:
+            return []
+        hits: dict[int, bool] = {}
+        self._collect(key, hits)
+        split = split_region_suffix(key)
+        if split:
+            self._collect(split[0], hits, kinds=_REGION_KINDS, primary=True)
+        if not hits:
+            for variant in self._variants(key):
+                self._collect(variant, hits)
+                if hits:
+                    break
+        out = [Candidate(place=self.place(i), primary=p, score=self._score(i, p)) for i, p in hits.items()]
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def _score(self, i: int, primary: bool) -> float:
+        if primary:
+            return self._prior[i]
+        # A region's alternate names are mostly its capital's name ("Donetsk"): the city should win.
+        return self._prior[i] - ALTERNATE_PENALTY - (0.1 if self.place(i).kind == "admin1" else 0.0)
+
+    def _collect(self, key: str, hits: dict[int, bool], *, kinds: frozenset[str] | None = None,
+                 primary: bool | None = None) -> None:
+        value = self._names.get(key)
+        if value is None:
+            return
+        for code in (value,) if isinstance(value, int) else value:
+            i = code >> 1
+            if kinds is not None and self.place(i).kind not in kinds:
+                continue
+            is_primary = bool(code & 1) if primary is None else primary
+            hits[i] = hits.get(i, False) or is_primary
+
+    @staticmethod
+    def _variants(key: str) -> Iterator[str]:
+        for old, new in _VARIANTS:
+            if old in key:
+                yield key.replace(old, new)
+
+    def get(self, place_id: str) -> Place | None:
+        """The place with this id ("gn:<geonameid>" or "geomap:<slug>"), or None."""
+        if self._ids is None:
+            with self._lock:
+                if self._ids is None:
+                    self._ids = {r.split(FIELD_SEP, 1)[0]: i for i, r in enumerate(self._records)}
+        i = self._ids.get(place_id) if isinstance(place_id, str) else None
+        return None if i is None else self.place(i)
+
+    def country(self, cc: str) -> Place | None:
+        """The country with ISO 3166-1 alpha-2 code ``cc`` ("UA"), or None."""
+        i = self._data["countries"].get(cc.upper()) if isinstance(cc, str) else None
+        return None if i is None else self.place(i)
+
+    def admin1(self, cc: str, admin1_code: str) -> Place | None:
+        """A first-level region by GeoNames admin1 code ("14") or ISO 3166-2 suffix ("UA-14" → "14")."""
+        if not isinstance(cc, str) or not isinstance(admin1_code, str):
+            return None
+        cc = cc.upper()
+        code = admin1_code.upper().removeprefix(f"{cc}-")
+        i = self._data["admin1"].get((cc, code))
+        if i is None:
+            i = self._data["admin1"].get((cc, admin1_code))
+        return None if i is None else self.place(i)
+
+    def nearest(self, lat: float, lon: float, limit: int = 1) -> list[Place]:
+        """The ``limit`` places closest to (lat, lon), nearest first."""
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or limit < 1:
+            return []
+        grid = self._grid_index()
+        row, col = math.floor(lat), math.floor(lon)
+        found: list[int] = []
+        ring = 0
+        while ring <= 180 and (len(found) < limit or ring < 2):
+            for cell in _ring(row, col, ring):
+                found.extend(grid.get(cell, ()))
+            ring += 1
+        found.sort(key=lambda i: _haversine(lat, lon, self._lat[i], self._lon[i]))
+        return [self.place(i) for i in found[:limit]]
+
+    def _grid_index(self) -> dict[tuple[int, int], list[int]]:
+        if self._grid is None:
+            with self._lock:
+                if self._grid is None:
+                    grid: dict[tuple[int, int], list[int]] = {}
+                    for i, (la, lo) in enumerate(zip(self._lat, self._lon)):
+                        grid.setdefault((math.floor(la), math.floor(lo)), []).append(i)
+                    self._grid = grid
+        return self._grid
+
+    def info(self) -> dict[str, Any]:
+        """Counts by kind and by source, source package versions, build time."""
+        d = self._data
+        return {
+            "path": str(self.directory / INDEX_FILE),
+            "places": len(self),
+            "names": len(self._names),
+            "by_kind": dict(sorted(d["counts"].items(), key=lambda kv: -kv[1])),
+            "by_source": dict(sorted(d["sources"].items(), key=lambda kv: -kv[1])),
+            "versions": d["versions"],
+            "format": d["format"],
+            "built": d["built"],
+            "build_seconds": d["build_seconds"],
+        }
+
+
+def _ring(row: int, col: int, r: int) -> Iterator[tuple[int, int]]:
+    """Grid cells at Chebyshev distance ``r`` (longitude wraps around)."""
+    for dr in range(-r, r + 1):
+        for dc in range(-r, r + 1):
+            if max(abs(dr), abs(dc)) == r:
+                yield row + dr, (col + dc + 180) % 360 - 180
+
+
+def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+_CACHE: dict[Path, Gazetteer] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_gazetteer(settings: Settings | None = None, *, rebuild: bool = False, quiet: bool = False) -> Gazetteer:
+    """The process-wide gazetteer for ``settings.gazetteer_path``, built first if missing or stale."""
+    directory = (settings or load_settings()).gazetteer_path
+    with _CACHE_LOCK:
+        gaz = _CACHE.get(directory)
+        if gaz is not None and not rebuild:
+            return gaz
+        gaz = None
+        if not rebuild and (directory / INDEX_FILE).exists():
+            try:
+                gaz = Gazetteer(directory)
+            except GazetteerError:
+                gaz = None  # damaged: rebuild below
+            if gaz is not None and gaz.stamp() != expected_stamp(directory):
+                gaz = None
+        if gaz is None:
+            build_index(directory, quiet=quiet)
+            gaz = Gazetteer(directory)
+        _CACHE[directory] = gaz
+        return gaz
+
+
+def clear_cache() -> None:
+    """Forget loaded indexes (after a rebuild in another process, or in tests)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()

@@ -1,0 +1,45 @@
+"""The compact form of one record in the index, and its conversion to ``Place``.
+
+Each record is one string of separated fields: a quarter of a million of them
+load in milliseconds, and only the ones a lookup returns become ``Place`` objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Place
+
+__all__ = ["FIELD_SEP", "LIST_SEP", "encode_record", "decode_record"]
+
+FIELD_SEP = "\x1f"
+LIST_SEP = "\x1e"
+_FIELDS = (
+    "id", "name", "asciiname", "kind", "geonameid", "feature_class", "feature_code", "country_code",
+    "country_name", "admin1_code", "admin1_name", "population", "source",
+)
+
+
+def _clean(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace(FIELD_SEP, " ").replace(LIST_SEP, " ")
+
+
+def encode_record(rec: dict, alternates: list[str]) -> str:
+    """One record as a string (coordinates live in the index's arrays)."""
+    fields = [_clean(rec.get(f)) for f in _FIELDS]
+    fields.append(LIST_SEP.join(_clean(a) for a in alternates))
+    return FIELD_SEP.join(fields)
+
+
+def decode_record(text: str, lat: float, lon: float) -> Place:
+    """The ``Place`` a stored string stands for."""
+    (pid, name, asciiname, kind, gid, fclass, fcode, cc, cname, a1code, a1name, pop, source, alts) = text.split(
+        FIELD_SEP
+    )
+    return Place(
+        id=pid, name=name, lat=lat, lon=lon, kind=kind, geonameid=int(gid) if gid else None,
+        asciiname=asciiname, feature_class=fclass or None, feature_code=fcode or None, country_code=cc or None,
+        country_name=cname or None, admin1_code=a1code or None, admin1_name=a1name or None,
+        population=int(pop or 0), alternate_names=tuple(alts.split(LIST_SEP)) if alts else (), source=source,
+    )
