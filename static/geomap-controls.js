@@ -32,11 +32,28 @@
     }
   };
 
+  /* Four corner brackets, drawn as SVG so no icon font is needed. */
+  function expandIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5");
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2");
+    svg.appendChild(path);
+    return svg;
+  }
+
   gm.Fullscreen = L.Control.extend({
     options: { position: "topleft" },
     onAdd: function (map) {
       var bar = gm.el("div", { cls: "leaflet-bar geomap-fullscreen" });
-      var button = gm.el("a", { href: "#", role: "button", title: "Full screen", "aria-label": "Full screen", text: "\u26F6" });
+      var button = gm.el("a", { href: "#", role: "button", title: "Full screen", "aria-label": "Full screen" });
+      button.appendChild(expandIcon());
       bar.appendChild(button);
       L.DomEvent.disableClickPropagation(bar);
       L.DomEvent.on(button, "click", function (event) {

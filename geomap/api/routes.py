@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..errors import GeomapError, InputError, NotFoundError
 from ..map.export import MAP_LIMIT, map_data
 from ..map.features import feature_collection, place_feature, places_csv
+from ..web.cache import cached
 from ..web.security import require_api_key
 from ..web.state import services
 from .body import article_from_json, json_object, text_field
@@ -28,6 +29,7 @@ def ok(payload: dict[str, Any], status: int = 200) -> Response:
 
 
 @api.get("/places")
+@cached
 def places_list() -> Response:
     """Places under the filters, most mentioned first, as JSON, GeoJSON or CSV."""
     fmt = parse_choice(request.args, "format", ("json", "geojson", "csv"), "json")
@@ -46,6 +48,7 @@ def places_list() -> Response:
 
 
 @api.get("/places/<place_id>")
+@cached
 def place_detail(place_id: str) -> Response:
     """One place and its mentions (newest article first), under the same filters."""
     filters = parse_filters(request.args)
@@ -59,6 +62,7 @@ def place_detail(place_id: str) -> Response:
 
 
 @api.get("/map")
+@cached
 def map_places() -> Response:
     """The map's data: GeoJSON of the most mentioned places under the filters."""
     filters = parse_filters(request.args)
@@ -68,6 +72,7 @@ def map_places() -> Response:
 
 
 @api.get("/articles")
+@cached
 def articles_list() -> Response:
     """Stored articles under the filters, newest first."""
     filters = parse_filters(request.args)
@@ -76,6 +81,7 @@ def articles_list() -> Response:
 
 
 @api.get("/articles/<int:article_id>")
+@cached
 def article_detail(article_id: int) -> Response:
     """One article with its text and resolved mentions."""
     article = services().store.article(article_id)

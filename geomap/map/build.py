@@ -37,6 +37,7 @@ class GeomapLayer(MacroElement):
         """
 {% macro header(this, kwargs) %}
 <title>{{ this.title }}</title>
+<link rel="icon" href="data:,">
 {{ this.head_html }}
 {% endmacro %}
 {% macro script(this, kwargs) %}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from ..config import Settings
+from .cache import ResponseCache
 
 if TYPE_CHECKING:
     from ..pipeline import Geoparser
@@ -31,6 +32,7 @@ class Services:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._parser: Geoparser | None = None
+        self._cache: ResponseCache | None = None
 
     @property
     def store(self) -> Store:
@@ -42,6 +44,18 @@ class Services:
 
                     self._store = open_store(self.settings)
         return self._store
+
+    @property
+    def cache(self) -> ResponseCache:
+        """The read-API response cache (opened with the store: it watches the same SQLite file)."""
+        if self._cache is None:
+            store = self.store
+            url = store.engine.url
+            path = url.database if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") else None
+            with self._lock:
+                if self._cache is None:
+                    self._cache = ResponseCache(path)
+        return self._cache
 
     @property
     def parser(self) -> Geoparser:

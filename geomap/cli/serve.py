@@ -1,0 +1,85 @@
+"""``geomap serve`` (the map, the API, the CLIFF endpoint) and ``geomap map`` (the standalone export)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from ..config import Settings, load_settings
+
+__all__ = ["serve", "map"]
+
+
+def _settings(tiles: str | None, attribution: str | None) -> Settings:
+    """Settings with the tile flags applied; custom tiles without attribution credit their host."""
+    if tiles and not attribution:
+        attribution = f"Map tiles: {urlsplit(tiles).netloc or tiles}"
+    return load_settings(tiles=tiles, tiles_attribution=attribution)
+
+
+_tiles = click.option("--tiles", metavar="URL", help="Tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (GEOMAP_TILES).")
+_attribution = click.option("--tiles-attribution", metavar="HTML", help="Attribution for --tiles (GEOMAP_TILES_ATTRIBUTION).")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads (waitress).")
+@_tiles
+@_attribution
+@click.option("--debug", is_flag=True, help="Flask's development server with debugging (never expose it).")
+def serve(host: str, port: int, threads: int, tiles: str | None, tiles_attribution: str | None, debug: bool) -> None:
+    """Serve the map, the JSON API and /parse/text on HOST:PORT.
+
+    On an empty store the bundled sample article is stored first, so the map
+    shows places at once.
+    """
+    from waitress import serve as waitress_serve
+
+    from ..web import create_app
+    from ..web.state import EXTENSION
+
+    settings = _settings(tiles, tiles_attribution)
+    app = create_app(settings)
+    if settings.seed_on_first_run:
+        from ..ingest import seed_if_empty
+
+        services = app.extensions[EXTENSION]
+        seeded = seed_if_empty(services.store, settings)
+        if seeded:
+            click.echo(f"Stored {seeded} sample article(s) in the empty store.", err=True)
+    click.echo(f"geomap: serving http://{host}:{port}/  (API docs: /docs; Ctrl-C stops)", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+    else:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="geomap", _quiet=True)
+
+
+@click.command(name="map")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path), help="HTML file to write.")
+@click.option("--q", "q", help="Part of a place name.")
+@click.option("--bbox", help="west,south,east,north in degrees.")
+@click.option("--country", help="Two-letter ISO country code.")
+@click.option("--kind", help="Kind of place (country, admin1, city, water...).")
+@click.option("--since", help="Articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Articles published on or before this date (YYYY-MM-DD).")
+@click.option("--source", help="Articles from this source.")
+@click.option("--demonyms", is_flag=True, help="Count demonym mentions too.")
+@_tiles
+@_attribution
+def map(output: Path, tiles: str | None, tiles_attribution: str | None, demonyms: bool, **given: str | None) -> None:  # noqa: A001
+    """Write the map of the stored places as one standalone HTML file (opens from disk)."""
+    from ..api.params import filter_query, parse_filters
+    from ..map.export import export_page
+    from ..store import open_store
+
+    args = {k: v for k, v in given.items() if v}
+    if demonyms:
+        args["demonyms"] = "true"
+    filters = parse_filters(args)
+    settings = _settings(tiles, tiles_attribution)
+    html = export_page(settings, open_store(settings), filters, filter_query(args))
+    output.write_text(html, encoding="utf-8")
+    click.echo(f"Wrote {output} ({len(html.encode()) // 1024} KiB; assets and data inline).", err=True)

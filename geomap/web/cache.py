@@ -1,0 +1,93 @@
+"""A cache of whole read-API responses, dropped the moment the database changes.
+
+Listing places under a filter is a grouped query over every mention; the map
+and its clients ask the same few questions again and again. For SQLite the
+cache keys every entry on ``PRAGMA data_version`` read from one dedicated
+connection: that number changes whenever any other connection (this server's
+writes, ``geomap ingest`` in another process) commits, so an answer is never
+served stale. Other backends are not cached.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, request
+
+__all__ = ["ResponseCache", "cached"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ResponseCache:
+    """LRU of (status 200) response bodies keyed by URL, valid for one database version."""
+
+    def __init__(self, sqlite_path: str | None, max_entries: int = 512) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[int, bytes, str, dict[str, str]]] = OrderedDict()
+        self._max = max_entries
+        self._conn: sqlite3.Connection | None = None
+        if sqlite_path:
+            self._conn = sqlite3.connect(sqlite_path, check_same_thread=False, isolation_level=None)
+
+    def version(self) -> int | None:
+        """The database's change counter as this cache's connection sees it; None: do not cache."""
+        if self._conn is None:
+            return None
+        with self._lock:
+            try:
+                return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:
+                return None
+
+    def get(self, key: str, version: int) -> Response | None:
+        """The stored response for ``key`` if it was made at ``version``."""
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None or hit[0] != version:
+                return None
+            self._entries.move_to_end(key)
+        _, body, mimetype, headers = hit
+        return Response(body, mimetype=mimetype, headers=headers)
+
+    def put(self, key: str, version: int, resp: Response) -> None:
+        """Remember a successful response."""
+        headers = {k: v for k, v in resp.headers.items() if k in {"Content-Disposition", "X-Total-Count"}}
+        with self._lock:
+            self._entries[key] = (version, resp.get_data(), resp.mimetype or "application/json", headers)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def close(self) -> None:
+        """Close the dedicated connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def cached(view: F) -> F:
+    """Serve a GET view from the app's response cache when the database has not changed."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .state import services
+
+        cache = services().cache
+        version = cache.version()
+        key = request.full_path
+        if version is not None:
+            hit = cache.get(key, version)
+            if hit is not None:
+                return hit
+        resp = view(*args, **kwargs)
+        if version is not None and isinstance(resp, Response) and resp.status_code == 200:
+            cache.put(key, version, resp)
+        return resp
+
+    return wrapper  # type: ignore[return-value]
