@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .resolve.distance import great_circle_km
 
 __all__ = [
     "MAX_ERROR_KM",
@@ -38,7 +39,6 @@ __all__ = [
 
 MAX_ERROR_KM = 20039.0  # half the Earth's circumference: the worst possible error
 ACC_KM = 161.0  # 100 miles
-EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +163,6 @@ def _gold_toponym(t: Any, path: Path, n: int) -> GoldToponym:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise InputError(f"{path}: record {n} has a toponym without integer start/end: {t!r}") from None
-
-
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def match_spans(

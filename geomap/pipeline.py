@@ -1,0 +1,217 @@
+"""``parse()`` / ``parse_many()``: recognise → resolve, the geoparser's front door.
+
+>>> from geomap.pipeline import Geoparser
+>>> gp = Geoparser()
+>>> doc = gp.parse("Russian forces shelled Bakhmut in the Donetsk region.")
+
+The spaCy model and the gazetteer load on first use. Offsets in every
+``Mention`` refer to ``text`` only; a ``title`` is carried along on the
+``ParsedDocument`` but not searched for places.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+
+from spacy.language import Language
+
+from .config import Settings, load_settings
+from .errors import InputError
+from .gazetteer import Gazetteer, get_gazetteer
+from .models import Candidate, ParsedDocument
+from .recognise import Found, Recogniser
+from .recognise.finder import DATELINE
+from .recognise.lexicon import get_lexicon
+from .recognise.model import load_pipeline, load_splitter
+from .resolve import Resolver
+
+__all__ = ["Geoparser", "parse", "parse_many", "default_geoparser"]
+
+_LOOKUP_CACHE_MAX = 500_000  # memoised name lookups per process (names repeat across articles)
+
+
+def _empty(text: str, title: str | None) -> ParsedDocument:
+    return ParsedDocument(text=text, mentions=[], focus={"countries": [], "regions": [], "cities": []}, title=title)
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"text to parse must be a string, not {type(text).__name__}")
+    return text
+
+
+class Geoparser:
+    """Finds and resolves the places in texts. Loads its model and gazetteer lazily, once."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        gazetteer: Gazetteer | None = None,
+        nlp: Language | None = None,
+        landmarks: bool = False,
+    ) -> None:
+        self.settings = settings or load_settings()
+        self._gazetteer = gazetteer
+        self._nlp = nlp
+        self.landmarks = landmarks
+        self._recogniser: Recogniser | None = None
+        self._resolver: Resolver | None = None
+        self._cache: dict[str, list[Candidate]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = get_gazetteer(self.settings)
+        return self._gazetteer
+
+    def lookup(self, name: str) -> list[Candidate]:
+        """The gazetteer's candidates for ``name``, memoised (callers must not mutate them)."""
+        hit = self._cache.get(name)
+        if hit is None:
+            if len(self._cache) >= _LOOKUP_CACHE_MAX:
+                self._cache.clear()
+            hit = self._cache[name] = self.gazetteer.lookup(name)
+        return hit
+
+    def _parts(self) -> tuple[Recogniser, Resolver]:
+        with self._lock:
+            if self._recogniser is None or self._resolver is None:
+                nlp = self._nlp or load_pipeline(self.settings)
+                self._nlp = nlp
+                self._resolver = Resolver(self.gazetteer, self.lookup, landmarks=self.landmarks)
+                self._recogniser = Recogniser(nlp, load_splitter(), self.lookup, get_lexicon())
+            return self._recogniser, self._resolver
+
+    def load(self) -> Geoparser:
+        """Load the model and the gazetteer now (servers call this before taking requests)."""
+        self._parts()
+        return self
+
+    def parse(self, text: str, *, title: str | None = None) -> ParsedDocument:
+        """The places ``text`` mentions, resolved, and its geographic focus."""
+        return next(self._parse_batch([_check_text(text)], [title], batch_size=1))
+
+    def parse_many(self, texts: Iterable[str], *, n_process: int = 1, batch_size: int = 32) -> Iterator[ParsedDocument]:
+        """Parse a stream of texts in order; ``n_process`` > 1 parses in worker processes."""
+        if n_process < 1 or batch_size < 1:
+            raise InputError("n_process and batch_size must be at least 1")
+        if n_process == 1:
+            batch: list[str] = []
+            for text in texts:
+                batch.append(_check_text(text))
+                if len(batch) >= batch_size:
+                    yield from self._parse_batch(batch, [None] * len(batch), batch_size=batch_size)
+                    batch = []
+            if batch:
+                yield from self._parse_batch(batch, [None] * len(batch), batch_size=batch_size)
+            return
+        yield from _parallel(self, texts, n_process, batch_size)
+
+    def _parse_batch(self, texts: Sequence[str], titles: Sequence[str | None], *, batch_size: int) -> Iterator[ParsedDocument]:
+        todo = [i for i, t in enumerate(texts) if t.strip()]
+        results: dict[int, ParsedDocument] = {}
+        if todo:
+            recogniser, resolver = self._parts()
+            recognised = recogniser.recognise_many((texts[i] for i in todo), batch_size=batch_size)
+            for i, (_, found) in zip(todo, recognised):
+                mentions, focus = resolver.resolve(texts[i], found)
+                results[i] = ParsedDocument(text=texts[i], mentions=mentions, focus=focus, title=titles[i])
+        for i, text in enumerate(texts):
+            yield results.get(i) or _empty(text, titles[i])
+
+    def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
+        """Resolve exactly the given character spans (gold-span evaluation): no recognition."""
+        text = _check_text(text)
+        recogniser, resolver = self._parts()
+        lexicon = recogniser.lexicon
+        doc = recogniser.split(text)
+        sentences = [(s.start_char, s.end_char) for s in doc.sents]
+        dateline = DATELINE.search(text, 0, 400)
+        found = []
+        for start, end in sorted(set(spans)):
+            if not 0 <= start < end <= len(text):
+                raise InputError(f"span ({start}, {end}) is outside the text (length {len(text)})")
+            surface = text[start:end]
+            ref = lexicon.demonyms.get(surface) or lexicon.abbreviations.get(surface)
+            f = Found(start, end, surface, "gold")
+            if ref is not None:
+                f.kind = "demonym" if surface in lexicon.demonyms else "toponym"
+                f.lookup, f.country = ref.place, ref.country
+            if dateline is not None and dateline.start("place") == start:
+                f.source = "dateline"
+            f.sentence = next(((s, e) for s, e in sentences if s <= start < e), (0, 0))
+            found.append(f)
+        mentions, focus = resolver.resolve(text, found)
+        return ParsedDocument(text=text, mentions=mentions, focus=focus)
+
+
+# --- worker processes -------------------------------------------------------------------------
+
+_WORKER: Geoparser | None = None
+
+
+def _init_worker(parent: Geoparser | None, settings: Settings, landmarks: bool) -> None:
+    global _WORKER
+    _WORKER = parent if parent is not None else Geoparser(settings, landmarks=landmarks)
+
+
+def _work(batch: list[str]) -> list[ParsedDocument]:
+    assert _WORKER is not None
+    return list(_WORKER._parse_batch(batch, [None] * len(batch), batch_size=len(batch)))
+
+
+def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in texts:
+        batch.append(_check_text(text))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _parallel(gp: Geoparser, texts: Iterable[str], n_process: int, batch_size: int) -> Iterator[ParsedDocument]:
+    """Batches parsed in a process pool, results in input order.
+
+    With fork the workers inherit the parent's loaded model and gazetteer
+    (loaded first here), so they start instantly and share the index's memory.
+    """
+    methods = mp.get_all_start_methods()
+    if "fork" in methods:
+        gp.load()
+        ctx = mp.get_context("fork")
+        args = (gp, gp.settings, gp.landmarks)
+    else:
+        ctx = mp.get_context("spawn")
+        args = (None, gp.settings, gp.landmarks)
+    with ctx.Pool(n_process, initializer=_init_worker, initargs=args) as pool:
+        for docs in pool.imap(_work, _batches(texts, batch_size)):
+            yield from docs
+
+
+_DEFAULT: Geoparser | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_geoparser() -> Geoparser:
+    """The process-wide Geoparser behind ``parse`` and ``parse_many`` (default settings)."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = Geoparser()
+        return _DEFAULT
+
+
+def parse(text: str, *, title: str | None = None) -> ParsedDocument:
+    """Parse one text with the default Geoparser."""
+    return default_geoparser().parse(text, title=title)
+
+
+def parse_many(texts: Iterable[str], *, n_process: int = 1, batch_size: int = 32) -> Iterator[ParsedDocument]:
+    """Parse many texts with the default Geoparser, streaming results in order."""
+    return default_geoparser().parse_many(texts, n_process=n_process, batch_size=batch_size)

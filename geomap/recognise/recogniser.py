@@ -1,0 +1,259 @@
+"""Finding place names: word-list candidates, NER on the sentences that hold them, then vetoes.
+
+Per text: tokenize and split sentences cheaply, find candidates
+(``finder.find_candidates``), run spaCy NER only over the runs of sentences
+that hold a candidate, then merge: NER place spans (GPE/LOC/FAC) are taken when
+the gazetteer knows them; word-list candidates are kept unless NER shows they
+belong to a person or organisation name, or they are common words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..models import Candidate
+from .finder import find_candidates
+from .lexicon import Lexicon, get_lexicon
+from .model import ENTITY_LABELS
+from .spans import SOURCES, Found
+
+__all__ = ["Recogniser", "Entity"]
+
+Lookup = Callable[[str], list[Candidate]]
+
+MAX_CHUNK_CHARS = 5000  # NER input pieces stay small: bounded memory for any text size
+_STRONG_KINDS = frozenset({"continent", "country", "admin1", "water", "region"})
+_LEADING = re.compile(r"^(?:the|The|THE)\s+")
+# A place name followed by one of these heads names an organisation: "Cyprus Mail", "Texas Instruments".
+_ORG_HEAD = re.compile(
+    r"\s+(?:Mail|Post|Times|Herald|Tribune|Journal|Gazette|Telegraph|Chronicle|Courier|Observer|Guardian|"
+    r"Independent|Express|Examiner|Inquirer|Register|Dispatch|Daily|Airlines|Airways|Instruments|Motors|Bank|"
+    r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers)\b"
+)
+_NO, _MAYBE, _YES = 0, 1, 2
+_TRAILING = re.compile(r"(?:['\u2019]s?|[.,;:])$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    start: int
+    end: int
+    label: str
+
+
+class Recogniser:
+    """Finds place names in texts; ``lookup`` is the gazetteer's (memoised) name lookup."""
+
+    def __init__(self, ner: Language, splitter: Language, lookup: Lookup, lexicon: Lexicon | None = None) -> None:
+        self.ner = ner
+        self.splitter = splitter
+        self.lookup = lookup
+        self.lexicon = lexicon or get_lexicon()
+
+    def split(self, text: str) -> Doc:
+        """Tokens and sentences of ``text`` (no statistical model involved)."""
+        self.splitter.max_length = max(self.splitter.max_length, len(text) + 1)
+        return self.splitter(text)
+
+    def recognise_many(self, texts: Iterable[str], *, batch_size: int = 32) -> Iterator[tuple[Doc, list[Found]]]:
+        """(tokens, found places) per text, running NER in batches across texts."""
+        batch: list[str] = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= batch_size:
+                yield from self._batch(batch)
+                batch = []
+        if batch:
+            yield from self._batch(batch)
+
+    def _batch(self, texts: Sequence[str]) -> Iterator[tuple[Doc, list[Found]]]:
+        docs = [self.split(t) for t in texts]
+        cands = [find_candidates(d, self.lookup, self.lexicon) for d in docs]
+        chunks: list[tuple[int, int, int]] = []  # (doc index, start char, end char)
+        for n, (doc, found) in enumerate(zip(docs, cands)):
+            chunks.extend((n, s, e) for s, e in _hot_chunks(doc, found))
+        ents: list[list[Entity]] = [[] for _ in docs]
+        piece_texts = (docs[n].text[s:e] for n, s, e in chunks)
+        for (n, s, _), piece in zip(chunks, self.ner.pipe(piece_texts, batch_size=16)):
+            ents[n].extend(Entity(s + e.start_char, s + e.end_char, e.label_) for e in piece.ents)
+        for doc, found, doc_ents in zip(docs, cands, ents):
+            yield doc, self._merge(doc, found, doc_ents)
+
+    def _merge(self, doc: Doc, found: list[Found], ents: list[Entity]) -> list[Found]:
+        text = doc.text
+        surnames = _surnames(text, ents)
+        lowered = _lowercase_words(text)
+        out: list[Found] = []
+        for ent in ents:
+            if ent.label in ENTITY_LABELS:
+                out.extend(self._ner_places(text, ent, found))
+        maybe: list[Found] = []
+        for f in found:
+            ent = _covering(f, ents)
+            if ent is not None:
+                f.label = ent.label
+            verdict = self._verdict(f, ent, text, surnames, lowered)
+            if verdict == _YES:
+                out.append(f)
+            elif verdict == _MAYBE:
+                maybe.append(f)
+        # One sense per document: a name taken as a place once is a place wherever only weak doubts remain.
+        known = {f.text for f in out}
+        out.extend(f for f in maybe if f.text in known)
+        result = _without_overlaps(out)
+        sentences = [(s.start_char, s.end_char) for s in doc.sents]
+        _attach_sentences(result, sentences)
+        return result
+
+    def _ner_places(self, text: str, ent: Entity, found: list[Found]) -> Iterator[Found]:
+        """NER place spans, cleaned ("the Donetsk region's" → "Donetsk region"), split on commas."""
+        pos = ent.start
+        for part in text[ent.start:ent.end].split(","):
+            start = pos + len(part) - len(part.lstrip())
+            pos += len(part) + 1
+            piece = part.strip()
+            lead = _LEADING.match(piece)
+            if lead:
+                start += lead.end()
+                piece = piece[lead.end():]
+            while piece and _TRAILING.search(piece) and not piece.endswith(tuple(self.lexicon.abbreviations)):
+                piece = piece[: _TRAILING.search(piece).start()].rstrip()  # type: ignore[union-attr]
+            if not piece or piece in self.lexicon.demonyms:
+                continue
+            ref = self.lexicon.abbreviations.get(piece)
+            if ref is not None:
+                yield Found(start, start + len(piece), piece, "ner", label=ent.label, lookup=ref.place, country=ref.country)
+                continue
+            cands = self.lookup(piece)
+            if cands:
+                yield Found(start, start + len(piece), piece, "ner", label=ent.label, candidates=cands)
+
+    def _verdict(self, f: Found, ent: Entity | None, text: str, surnames: set[str], lowered: set[str]) -> int:
+        """Vetoes for word-list candidates NER did not call a place: _NO, _MAYBE (weak doubt) or _YES."""
+        if f.text in surnames or _ORG_HEAD.match(text, f.end):
+            return _NO
+        if f.source in {"abbreviation", "dateline"}:
+            return _YES
+        if ent is not None and ent.label not in ENTITY_LABELS:
+            exact = ent.start == f.start and ent.end == f.end
+            if ent.label in {"PERSON", "ORG", "FAC"} and exact:
+                return _YES if _strong(f, 10_000) else _MAYBE
+            if ent.label in {"ORG", "FAC"} and not _place_inside_org(f, ent, text):
+                return _NO
+            if ent.label not in {"ORG", "FAC", "NORP"}:
+                return _NO
+        if f.kind == "demonym":
+            return _YES
+        key = f.text.lower()
+        if key in self.lexicon.stopnames or (len(f.text.split()) == 1 and key in lowered):
+            return _NO
+        if ent is None and _sentence_initial(text, f.start) and not _strong(f, 100_000):
+            return _MAYBE
+        return _YES if _strong(f, 1000) else _MAYBE
+
+
+def _strong(f: Found, min_population: int) -> bool:
+    """A candidate worth trusting without NER: a country, region or water body, or a sizeable town."""
+    for c in f.candidates[:5]:
+        p = c.place
+        if not c.primary and len(f.text) < 5:
+            continue
+        if p.kind in _STRONG_KINDS or p.population >= min_population:
+            return True
+        if p.kind == "admin2" and c.primary:
+            return True
+    return False
+
+
+def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
+    """'University of Georgia', 'Laurel County Sheriff's Office': the place is named inside the organisation."""
+    before = text[ent.start:f.start].rstrip()
+    if before.endswith(" of") or before == "of":
+        return True
+    last = f.text.rsplit(None, 1)[-1].lower()
+    return f.start == ent.start and last in {"county", "parish", "province", "region", "oblast", "state"}
+
+
+def _covering(f: Found, ents: Sequence[Entity]) -> Entity | None:
+    """The non-place entity that overlaps ``f`` (place entities are handled by ``_ner_places``)."""
+    for e in ents:
+        if e.start < f.end and f.start < e.end:
+            return e
+    return None
+
+
+def _surnames(text: str, ents: Sequence[Entity]) -> set[str]:
+    """Last names of multi-word PERSON entities: 'John Kirby' makes a later bare 'Kirby' a person."""
+    out = set()
+    for e in ents:
+        if e.label == "PERSON":
+            words = text[e.start:e.end].split()
+            if len(words) > 1:
+                out.add(_TRAILING.sub("", words[-1]))
+    return out
+
+
+def _lowercase_words(text: str) -> set[str]:
+    """Words the text also writes in lower case ('mobile', 'reading'): common words, not names."""
+    return {w for w in re.findall(r"(?<![\w.])([a-z][a-z]+)\b", text)}
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[max(0, start - 3):start].strip()
+    return start == 0 or before == "" or before[-1:] in {".", "!", "?", '"', "\u201c", "\n"}
+
+
+def _without_overlaps(spans: list[Found]) -> list[Found]:
+    """Keep the longest span where spans overlap; on equal length, the stronger source."""
+    rank = {s: i for i, s in enumerate(SOURCES)}
+    ordered = sorted(spans, key=lambda f: (-(f.end - f.start), rank.get(f.source, 99), f.start))
+    kept: list[Found] = []
+    for f in ordered:
+        if all(f.end <= k.start or k.end <= f.start for k in kept):
+            kept.append(f)
+    kept.sort(key=lambda f: f.start)
+    return kept
+
+
+def _attach_sentences(found: list[Found], sentences: list[tuple[int, int]]) -> None:
+    i = 0
+    for f in found:
+        while i < len(sentences) - 1 and sentences[i][1] <= f.start:
+            i += 1
+        if sentences:
+            f.sentence = sentences[i]
+
+
+def _hot_chunks(doc: Doc, found: Sequence[Found]) -> Iterator[tuple[int, int]]:
+    """Character ranges of consecutive sentences that hold a candidate, each ≤ MAX_CHUNK_CHARS."""
+    if not found:
+        return
+    starts = sorted(f.start for f in found)
+    k = 0
+    cur: tuple[int, int] | None = None
+    for sent in doc.sents:
+        s, e = sent.start_char, sent.end_char
+        while k < len(starts) and starts[k] < s:
+            k += 1
+        if k >= len(starts) or starts[k] >= e:
+            if cur:
+                yield cur
+                cur = None
+            continue
+        if cur and e - cur[0] <= MAX_CHUNK_CHARS:
+            cur = (cur[0], e)
+        else:
+            if cur:
+                yield cur
+            if e - s > MAX_CHUNK_CHARS:
+                yield from ((p, min(p + MAX_CHUNK_CHARS, e)) for p in range(s, e, MAX_CHUNK_CHARS))
+                cur = None
+            else:
+                cur = (s, e)
+    if cur:
+        yield cur

@@ -1,0 +1,30 @@
+"""The places a found name may refer to, before any context is weighed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..models import Candidate
+from ..recognise.spans import Found
+
+__all__ = ["candidates_for", "MAX_CANDIDATES", "AREA_KINDS"]
+
+Lookup = Callable[[str], list[Candidate]]
+
+MAX_CANDIDATES = 25
+# What a demonym can stand for: "Russian" is Russia, never a village called Russian.
+AREA_KINDS = frozenset({"country", "continent", "admin1", "region"})
+
+
+def candidates_for(found: Found, lookup: Lookup) -> list[Candidate]:
+    """Gazetteer candidates of ``found``, restricted by its country and kind when it has them."""
+    cands = found.candidates if found.candidates and not found.lookup else lookup(found.name)
+    if found.country:
+        cands = [c for c in cands if c.place.country_code == found.country] or (
+            [] if found.kind == "demonym" else cands
+        )
+    if found.kind == "demonym" or found.source == "abbreviation":
+        cands = [c for c in cands if c.place.kind in AREA_KINDS or c.place.kind == "city"]
+        areas = [c for c in cands if c.place.kind in AREA_KINDS]
+        cands = areas or cands
+    return [Candidate(c.place, c.primary, c.score, {}) for c in cands[:MAX_CANDIDATES]]

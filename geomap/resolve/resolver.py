@@ -1,0 +1,123 @@
+"""Resolution: from found names to places, two passes over the document's evidence.
+
+Pass one ranks with the gazetteer prior, qualifiers and the countries and
+regions the document names; pass two adds nearness to the places pass one
+chose. One sense per document: every unqualified mention of the same name gets
+the place whose summed score over those mentions is highest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from ..gazetteer import Gazetteer, normalise
+from ..models import Candidate, FocusPlace, Mention, Place
+from ..recognise.spans import Found
+from .candidates import candidates_for
+from .context import Context, Votes, build_context
+from .focus import document_focus
+from .ranker import confidence, rank
+
+__all__ = ["Resolver", "snippet", "SNIPPET_CHARS", "ALTERNATIVES"]
+
+Lookup = Callable[[str], list[Candidate]]
+
+SNIPPET_CHARS = 300
+ALTERNATIVES = 5
+
+
+def snippet(text: str, sentence: tuple[int, int], start: int, end: int) -> str:
+    """The sentence around a mention, cut to about SNIPPET_CHARS around it at word boundaries."""
+    s, e = sentence if sentence[1] > sentence[0] else (max(0, start - 150), min(len(text), end + 150))
+    s, e = min(s, start), max(e, end)
+    if e - s > SNIPPET_CHARS:
+        room = max(0, SNIPPET_CHARS - (end - start)) // 2
+        s2, e2 = max(s, start - room), min(e, end + room)
+        if s2 > s:
+            cut = text.find(" ", s2, start)
+            s2 = cut + 1 if cut != -1 else s2
+        if e2 < e:
+            cut = text.rfind(" ", end, e2)
+            e2 = cut if cut != -1 else e2
+        prefix, suffix = ("\u2026" if s2 > s else ""), ("\u2026" if e2 < e else "")
+        return prefix + " ".join(text[s2:e2].split()) + suffix
+    return " ".join(text[s:e].split())
+
+
+class Resolver:
+    """Turns found names into ``Mention``s with places, and computes the document focus."""
+
+    def __init__(self, gazetteer: Gazetteer, lookup: Lookup, *, landmarks: bool = False) -> None:
+        self.gazetteer = gazetteer
+        self.lookup = lookup
+        self.landmarks = landmarks
+
+    def resolve(self, text: str, found: Sequence[Found]) -> tuple[list[Mention], dict[str, list[FocusPlace]]]:
+        cands_all = [candidates_for(f, self.lookup) for f in found]
+        pairs = [(f, c) for f, c in zip(found, cands_all) if c]
+        found = [f for f, _ in pairs]
+        cands_all = [c for _, c in pairs]
+        for cands in cands_all:
+            for c in cands:
+                c.features = {"prior": c.score}
+        ctx, own = build_context(text, found, cands_all)
+        best = self._pass(found, cands_all, ctx, own)
+        ctx.points = [(i, c.place.lat, c.place.lon, confidence(cands_all[i])) for i, c in enumerate(best) if c is not None]
+        best = self._pass(found, cands_all, ctx, own)
+        mentions = []
+        for i, (f, cands, choice) in enumerate(zip(found, cands_all, best)):
+            if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
+                continue
+            ordered = [choice] + [c for c in cands if c is not choice]
+            mentions.append(
+                Mention(
+                    start=f.start,
+                    end=f.end,
+                    text=f.text,
+                    snippet=snippet(text, f.sentence, f.start, f.end),
+                    place=choice.place,
+                    confidence=round(confidence(ordered), 4),
+                    kind=f.kind,
+                    alternatives=ordered[:ALTERNATIVES],
+                )
+            )
+        focus = document_focus(mentions, self.gazetteer.country, self.gazetteer.admin1)
+        return mentions, focus
+
+    def _pass(
+        self,
+        found: Sequence[Found],
+        cands_all: Sequence[list[Candidate]],
+        ctx: Context,
+        own: Sequence[Votes],
+    ) -> list[Candidate | None]:
+        """Rank every mention (qualifiers first), then give each name one sense per document.
+
+        A name qualified once ("Paris, Texas") settles its bare mentions too.
+        """
+        quals = set(ctx.qualifier_of.values())
+        qualifier_place: dict[int, Place] = {}
+        for i in sorted(range(len(found)), key=lambda i: i not in quals):
+            q = ctx.qualifier_of.get(i)
+            rank(i, cands_all[i], ctx, own[i], qualifier_place.get(q) if q is not None else None)
+            if i in quals and cands_all[i]:
+                qualifier_place[i] = cands_all[i][0].place
+        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, f in enumerate(found):
+            q = ctx.qualifier_of.get(i)
+            qual = qualifier_place[q].id if q is not None and q in qualifier_place else ""
+            groups[(normalise(f.name), qual)].append(i)
+        settled: dict[str, str] = {}
+        best: list[Candidate | None] = [None] * len(found)
+        for (name, qual), members in sorted(groups.items(), key=lambda kv: not kv[0][1]):
+            totals: dict[str, float] = defaultdict(float)
+            for i in members:
+                for c in cands_all[i]:
+                    totals[c.place.id] += c.score
+            winner = settled.get(name) if not qual and settled.get(name) in totals else max(totals, key=totals.__getitem__)
+            if qual:
+                settled.setdefault(name, winner)
+            for i in members:
+                best[i] = next((c for c in cands_all[i] if c.place.id == winner), cands_all[i][0])
+        return best
