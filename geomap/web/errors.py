@@ -65,7 +65,8 @@ def register_error_handlers(app: Flask) -> None:
     def _geomap_error(exc: GeomapError) -> Response:
         if exc.status >= 500:
             app.logger.error("%s: %s", type(exc).__name__, exc.message)
-        return error_response(exc.message, exc.status)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.message, exc.status, headers)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
