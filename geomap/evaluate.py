@@ -16,10 +16,14 @@ import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .models import ParsedDocument
 from .resolve.distance import great_circle_km
+
+if TYPE_CHECKING:
+    from .pipeline import Geoparser
 
 __all__ = [
     "MAX_ERROR_KM",
@@ -30,11 +34,12 @@ __all__ = [
     "ResolutionScores",
     "Scores",
     "load_corpus",
-    "great_circle_km",
     "match_spans",
     "resolution_scores",
     "score",
     "format_scores",
+    "predictions_of",
+    "evaluate",
 ]
 
 MAX_ERROR_KM = 20039.0  # half the Earth's circumference: the worst possible error
@@ -138,7 +143,7 @@ def load_corpus(path: str | Path, *, limit: int | None = None) -> list[GoldDocum
         if stripped.startswith("{") and "\n{" not in stripped.rstrip():
             records = [json.loads(stripped)]
         else:
-            records = [json.loads(line) for line in raw.splitlines() if line.strip()]
+            records = [json.loads(line) for line in raw.split("\n") if line.strip()]
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} is not JSON lines: {exc}") from None
     docs = []
@@ -270,3 +275,33 @@ def format_scores(scores: Scores, *, name: str = "") -> str:
     for label, r in rows:
         lines.append(f"{label:<13} {r.n:<6} {r.acc161:.3f}    {r.mean_km:<8.1f} {r.median_km:<10.1f} {r.auc:.3f}")
     return "\n".join(lines)
+
+
+def predictions_of(doc: ParsedDocument, *, demonyms: bool = True) -> list[Prediction]:
+    """A parsed document's mentions as scoring predictions (demonyms optionally left out)."""
+    return [
+        Prediction(m.start, m.end, m.place.lat if m.place else None, m.place.lon if m.place else None,
+                   m.place.geonameid if m.place else None)
+        for m in doc.mentions
+        if demonyms or m.kind != "demonym"
+    ]
+
+
+def evaluate(
+    geoparser: Geoparser,
+    docs: Sequence[GoldDocument],
+    *,
+    gold_spans: bool = False,
+    demonyms: bool = True,
+    n_process: int = 1,
+) -> Scores:
+    """Parse ``docs`` end to end (and, with ``gold_spans``, resolve their gold spans) and score."""
+    parsed = geoparser.parse_many((d.text for d in docs), n_process=n_process, batch_size=16)
+    predictions = [predictions_of(p, demonyms=demonyms) for p in parsed]
+    gs = None
+    if gold_spans:
+        gs = [
+            predictions_of(geoparser.resolve_spans(d.text, [(t.start, t.end) for t in d.toponyms]))
+            for d in docs
+        ]
+    return score(docs, predictions, gs)

@@ -1,0 +1,136 @@
+"""``geomap extract`` (places of texts as JSONL) and ``geomap evaluate`` (scores against a gold corpus)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from ..config import load_settings
+from ..errors import InputError
+from ..models import Mention, ParsedDocument
+
+__all__ = ["extract", "evaluate", "read_inputs", "place_record"]
+
+Record = tuple[str, str, list[tuple[int, int]] | None]  # id, text, gold spans (None: recognise)
+
+
+def read_inputs(paths: tuple[str, ...]) -> Iterator[Record]:
+    """Documents from text files (one document each) or JSONL files of {"id", "text"[, "toponyms"]}."""
+    for path in paths:
+        if path == "-":
+            raw, name = sys.stdin.read(), "stdin"
+        else:
+            try:
+                raw = Path(path).read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc.strerror}") from None
+            name = Path(path).name
+        if path.endswith((".jsonl", ".ndjson", ".json")) or raw.lstrip().startswith("{"):
+            yield from _jsonl(raw, name)
+        else:
+            yield name, raw, None
+
+
+def _jsonl(raw: str, name: str) -> Iterator[Record]:
+    lines = [raw] if raw.lstrip().startswith("{") and "\n{" not in raw.strip() else raw.split("\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name} line {n} is not JSON: {exc.msg}") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise InputError(f'{name} line {n} has no "text" string')
+        spans = None
+        if rec.get("toponyms") is not None:
+            try:
+                spans = [(int(t["start"]), int(t["end"])) for t in rec["toponyms"]]
+            except (KeyError, TypeError, ValueError):
+                raise InputError(f'{name} line {n}: every toponym needs integer "start" and "end"') from None
+        yield str(rec.get("id", f"{name}:{n}")), rec["text"], spans
+
+
+def place_record(m: Mention, *, explain: bool = False) -> dict[str, Any]:
+    """One entry of the stable extract format (plus ``place_id``/``place_name``/``mention``)."""
+    p = m.place
+    rec: dict[str, Any] = {
+        "start": m.start,
+        "end": m.end,
+        "name": m.text,
+        "lat": p.lat if p else None,
+        "lon": p.lon if p else None,
+        "geonameid": p.geonameid if p else None,
+        "kind": p.kind if p else None,
+        "country": p.country_code if p else None,
+        "confidence": round(m.confidence, 4),
+        "snippet": m.snippet,
+        "place_id": p.id if p else None,
+        "place_name": p.name if p else None,
+        "mention": m.kind,
+    }
+    if explain:
+        rec["alternatives"] = [
+            {"place_id": c.place.id, "name": c.place.name, "kind": c.place.kind, "country": c.place.country_code,
+             "admin1": c.place.admin1_name, "population": c.place.population, "primary": c.primary,
+             "score": round(c.score, 4), "features": {k: round(v, 4) for k, v in c.features.items()}}
+            for c in m.alternatives
+        ]
+    return rec
+
+
+def _write(out: TextIO, doc_id: str, parsed: ParsedDocument, explain: bool, demonyms: bool) -> None:
+    places = [place_record(m, explain=explain) for m in parsed.mentions if demonyms or m.kind != "demonym"]
+    out.write(json.dumps({"id": doc_id, "places": places}, ensure_ascii=False) + "\n")
+
+
+_workers = click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse in N processes.")
+_no_demonyms = click.option("--no-demonyms", is_flag=True, help='Leave out demonym mentions ("Russian forces").')
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write JSONL here instead of standard output.")
+@_workers
+@click.option("--explain", is_flag=True, help="Add each place's candidates and the feature scores that chose it.")
+@_no_demonyms
+def extract(files: tuple[str, ...], output: str | None, workers: int, explain: bool, no_demonyms: bool) -> None:
+    """Find and resolve the places in FILES (text, or JSONL of {"id", "text"}); one JSON line per document.
+
+    A JSONL line that carries "toponyms": [{"start", "end"}, ...] has exactly those spans resolved.
+    """
+    from ..pipeline import Geoparser
+
+    records = list(read_inputs(files))
+    gp = Geoparser(load_settings())
+    plain = gp.parse_many((text for _, text, spans in records if spans is None), n_process=workers, batch_size=16)
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    try:
+        for doc_id, text, spans in records:
+            parsed = next(plain) if spans is None else gp.resolve_spans(text, spans)
+            _write(out, doc_id, parsed, explain, not no_demonyms)
+    finally:
+        if output:
+            out.close()
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(exists=True, dir_okay=False))
+@click.option("--gold-spans", is_flag=True, help="Also resolve the gold spans given (scores the resolver alone).")
+@click.option("--limit", type=click.IntRange(1), help="Score only the first N documents.")
+@_workers
+@_no_demonyms
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(corpus: str, gold_spans: bool, limit: int | None, workers: int, no_demonyms: bool, as_json: bool) -> None:
+    """Score geomap on CORPUS (JSONL with gold "toponyms"): P/R/F1, Acc@161, mean/median km, AUC."""
+    from ..evaluate import evaluate as run, format_scores, load_corpus
+    from ..pipeline import Geoparser
+
+    docs = load_corpus(corpus, limit=limit)
+    scores = run(Geoparser(load_settings()), docs, gold_spans=gold_spans, demonyms=not no_demonyms, n_process=workers)
+    click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_scores(scores, name=Path(corpus).name))
