@@ -112,7 +112,8 @@ def openapi_spec() -> dict[str, Any]:
                     "properties": {"text": {"type": "string"}, "title": {"type": "string"}}}}}})},
             "/api/geocode": {"get": _op("geocode", "Look a place name up in the gazetteer.",
                 {"200": _resp("Matching places, best first."), **ERRORS_READ},
-                parameters=[{**_q("q", "string", "The name to look up."), "required": True}, _q("limit", "integer", "Results at most, 1..50 (default 5).")])},
+                parameters=[{**_q("q", "string", "The name to look up."), "required": True}, _q("limit", "integer", "Results at most, 1..50 (default 5)."),
+                            _q("country", "string", "Only places in these countries (ISO codes, comma-separated).")])},
             "/api/health": {"get": _op("health", "Liveness and what is stored.",
                 {"200": _resp("Server and store status."), "503": ERR})},
             "/parse/text": {

@@ -128,7 +128,8 @@ def geocode() -> Response:
     if not query:
         raise InputError("q is required, e.g. /api/geocode?q=Kharkiv")
     limit, _ = parse_page(request.args, default_limit=5, max_limit=50)
-    found = lookup(query, settings=services().settings, limit=limit)
+    country = (request.args.get("country") or "").strip() or None
+    found = lookup(query, settings=services().settings, limit=limit, country_codes=country)
     return ok({"query": query, "results": [_geocoded(r) for r in found]})
 
 
@@ -138,6 +139,7 @@ def _geocoded(result: Any) -> dict[str, Any]:
         return result.to_dict()
     if hasattr(result, "latitude"):
         raw = result.raw if isinstance(getattr(result, "raw", None), dict) else {}
+        raw = {k: v for k, v in raw.items() if k != "alternate_names"}  # hundreds of names: not for an API answer
         return {"name": result.address, "lat": result.latitude, "lon": result.longitude, **raw}
     return dict(result)
 
