@@ -152,43 +152,65 @@ def _article_conds(f: Filters) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert) -> Page:  # type: ignore[no-untyped-def]
-    """Run a statement carrying a ``total`` window column; count separately past the last page."""
-    rows = conn.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
-    if rows:
-        total = rows[0]._mapping["total"]
+def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert, count: Select | None = None) -> Page:  # type: ignore[no-untyped-def]
+    """Run a page of ``stmt``; the total comes from ``count``, else from a window over the rows."""
+    if count is not None:
+        rows = conn.execute(stmt.limit(limit).offset(offset)).all()
+        total = conn.execute(count).scalar_one()
     else:
-        total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+        rows = conn.execute(stmt.add_columns(func.count().over().label("total")).limit(limit).offset(offset)).all()
+        if rows:
+            total = rows[0]._mapping["total"]
+        else:  # past the last page: the window saw no rows
+            total = conn.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     return Page([convert(r) for r in rows], int(total), limit, offset)
 
 
-def _places_stmt(f: Filters) -> Select:
-    if not f.on_articles:
-        s = place_stats
-        return (
-            select(*_PLACE_COLS, s.c.mentions, s.c.articles, s.c.last_published)
-            .select_from(s.join(places, places.c.id == s.c.place_id))
-            .where(s.c.all_kinds == f.demonyms, *_place_conds(f))
-            .order_by(s.c.mentions.desc(), places.c.name, places.c.id)
-        )
-    n = func.count(mentions.c.id)
-    return (
+def _ranked_places(f: Filters) -> tuple[Select, Select]:
+    """Places by maintained counts: an ordered read of the ranking index, and its count."""
+    s = place_stats
+    source = s.join(places, places.c.id == s.c.place_id)
+    conds = [s.c.all_kinds == f.demonyms, *_place_conds(f)]
+    stmt = (
+        select(*_PLACE_COLS, s.c.mentions, s.c.articles, s.c.last_published)
+        .select_from(source)
+        .where(*conds)
+        .order_by(s.c.mentions.desc(), s.c.place_id)
+    )
+    count = select(func.count()).select_from(source if len(conds) > 1 else s).where(*conds)
+    return stmt, count
+
+
+def _aggregated_places(f: Filters) -> Select:
+    """Places counted over the mentions whose articles pass the filters."""
+    conds = [_kind_cond(f), mentions.c.place_id.is_not(None), *_article_conds(f)]
+    if place_conds := _place_conds(f):
+        conds.append(mentions.c.place_id.in_(select(places.c.id).where(*place_conds)))
+    agg = (
         select(
-            *_PLACE_COLS,
-            n.label("mentions"),
+            mentions.c.place_id,
+            func.count(mentions.c.id).label("mentions"),
             func.count(mentions.c.article_id.distinct()).label("articles"),
             func.max(articles.c.published).label("last_published"),
         )
-        .select_from(mentions.join(articles, articles.c.id == mentions.c.article_id).join(places, places.c.id == mentions.c.place_id))
-        .where(_kind_cond(f), *_article_conds(f), *_place_conds(f))
-        .group_by(*_PLACE_COLS)
-        .order_by(n.desc(), places.c.name, places.c.id)
+        .select_from(mentions.join(articles, articles.c.id == mentions.c.article_id))
+        .where(*conds)
+        .group_by(mentions.c.place_id)
+        .subquery()
+    )
+    return (
+        select(*_PLACE_COLS, agg.c.mentions, agg.c.articles, agg.c.last_published)
+        .select_from(agg.join(places, places.c.id == agg.c.place_id))
+        .order_by(agg.c.mentions.desc(), agg.c.place_id)
     )
 
 
 def list_places(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
-    """Places with at least one counted mention, most mentioned first."""
-    return _page(conn, _places_stmt(f), limit, offset, _place_dict)
+    """Places with at least one counted mention, most mentioned first (ties by id)."""
+    if f.on_articles:
+        return _page(conn, _aggregated_places(f), limit, offset, _place_dict)
+    stmt, count = _ranked_places(f)
+    return _page(conn, stmt, limit, offset, _place_dict, count)
 
 
 def get_place(conn: Connection, place_id: str, demonyms: bool = False) -> dict[str, Any] | None:
@@ -233,13 +255,16 @@ def _newest_first() -> tuple:
 
 def list_place_mentions(conn: Connection, place_id: str, f: Filters, limit: int, offset: int) -> Page:
     """The mentions of one place, newest article first; place filters do not apply."""
+    conds = [mentions.c.place_id == place_id, _kind_cond(f), *_article_conds(f)]
+    joined = mentions.join(articles, articles.c.id == mentions.c.article_id)
     stmt = (
         select(*_mention_cols(), *(c.label(f"a_{c.name}") for c in _ARTICLE_COLS))
-        .select_from(mentions.join(articles, articles.c.id == mentions.c.article_id))
-        .where(mentions.c.place_id == place_id, _kind_cond(f), *_article_conds(f))
+        .select_from(joined)
+        .where(*conds)
         .order_by(*_newest_first(), mentions.c.start_char)
     )
-    return _page(conn, stmt, limit, offset, lambda r: {**_mention_dict(r), "article": _article_ref(r)})
+    count = select(func.count()).select_from(joined if f.on_articles else mentions).where(*conds)
+    return _page(conn, stmt, limit, offset, lambda r: {**_mention_dict(r), "article": _article_ref(r)}, count)
 
 
 def _article_places_count(f: Filters):  # type: ignore[no-untyped-def]
@@ -272,7 +297,8 @@ def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page
         .where(*conds)
         .order_by(*_newest_first())
     )
-    return _page(conn, stmt, limit, offset, _article_dict)
+    count = select(func.count()).select_from(articles).where(*conds)
+    return _page(conn, stmt, limit, offset, _article_dict, count)
 
 
 def get_article(conn: Connection, article_id: int) -> dict[str, Any] | None:

@@ -16,6 +16,10 @@ from collections.abc import Callable
 
 from sqlalchemy import (
     Boolean,
+    and_,
+    bindparam,
+    case,
+    or_,
     Column,
     DateTime,
     Float,
@@ -47,6 +51,7 @@ __all__ = [
     "upgrade",
     "current_version",
     "refresh_place_stats",
+    "add_to_place_stats",
 ]
 
 SCHEMA_VERSION = 2
@@ -122,8 +127,9 @@ place_stats = Table(
     Column("mentions", Integer, nullable=False),
     Column("articles", Integer, nullable=False),
     Column("last_published", DateTime),
-    Index("ix_place_stats_rank", "all_kinds", "mentions"),
 )
+# The map's first request reads the top of this index: most mentioned first.
+Index("ix_place_stats_rank", place_stats.c.all_kinds, place_stats.c.mentions.desc(), place_stats.c.place_id)
 
 _V1_TABLES = [schema_version, articles, places, mentions]
 
@@ -205,3 +211,54 @@ def refresh_place_stats(conn: Connection, place_ids: list[str] | set[str]) -> No
                         for p, n, a, last in rows
                     ],
                 )
+
+
+def add_to_place_stats(conn: Connection, new: list[dict]) -> None:
+    """Count newly stored mentions into ``place_stats`` without recounting the old ones.
+
+    ``new`` holds the inserted mention rows (``place_id``, ``kind``,
+    ``article_id``) plus each one's article ``published``; every article in it
+    is new, so its articles add to the counts as they are.
+    """
+    deltas: dict[tuple[str, bool], list] = {}
+    for m in new:
+        if m["place_id"] is None:
+            continue
+        scopes = (True, False) if m["kind"] == "toponym" else (True,)
+        for all_kinds in scopes:
+            d = deltas.setdefault((m["place_id"], all_kinds), [0, set(), None])
+            d[0] += 1
+            d[1].add(m["article_id"])
+            if m["published"] is not None and (d[2] is None or m["published"] > d[2]):
+                d[2] = m["published"]
+    if not deltas:
+        return
+    ids = sorted({pid for pid, _ in deltas})
+    existing: set[tuple[str, bool]] = set()
+    for i in range(0, len(ids), 500):
+        rows = conn.execute(select(place_stats.c.place_id, place_stats.c.all_kinds).where(place_stats.c.place_id.in_(ids[i : i + 500])))
+        existing.update((p, bool(k)) for p, k in rows)
+    params = [
+        {"pid": pid, "scope": k, "n": n, "a": len(arts), "p": last} for (pid, k), (n, arts, last) in deltas.items()
+    ]
+    updates = [x for x in params if (x["pid"], x["scope"]) in existing]
+    inserts = [x for x in params if (x["pid"], x["scope"]) not in existing]
+    if updates:
+        s, p = place_stats.c, bindparam("p", type_=DateTime)
+        conn.execute(
+            place_stats.update()
+            .where(s.place_id == bindparam("pid"), s.all_kinds == bindparam("scope"))
+            .values(
+                mentions=s.mentions + bindparam("n"),
+                articles=s.articles + bindparam("a"),
+                last_published=case((and_(p.is_not(None), or_(s.last_published.is_(None), s.last_published < p)), p),
+                                    else_=s.last_published),
+            ),  # fmt: skip
+            updates,
+        )
+    if inserts:
+        conn.execute(
+            insert(place_stats),
+            [{"place_id": x["pid"], "all_kinds": x["scope"], "mentions": x["n"], "articles": x["a"], "last_published": x["p"]}
+             for x in inserts],
+        )  # fmt: skip

@@ -24,7 +24,17 @@ from ..models import Article, ParsedDocument, Place
 from . import queries
 from .engine import WRITE, integrity_check, make_engine
 from .queries import Filters, Page, to_utc
-from .schema import SCHEMA_VERSION, articles, create_schema, current_version, mentions, places, refresh_place_stats, upgrade
+from .schema import (
+    SCHEMA_VERSION,
+    add_to_place_stats,
+    articles,
+    create_schema,
+    current_version,
+    mentions,
+    places,
+    refresh_place_stats,
+    upgrade,
+)
 
 __all__ = ["Store", "open_store", "content_hash"]
 
@@ -119,7 +129,7 @@ class Store:
 
     def _add_all(self, conn: Connection, items: Sequence[tuple[Article, ParsedDocument]]) -> list[tuple[int, bool]]:
         out: list[tuple[int, bool]] = []
-        touched: set[str] = set()
+        counted: list[dict[str, Any]] = []
         now = datetime.now(UTC).replace(tzinfo=None)
         for article, parsed in items:
             digest = content_hash(article.text)
@@ -138,9 +148,11 @@ class Store:
                     ingested=now,
                 )
             ).inserted_primary_key[0]
-            touched |= self._save_mentions(conn, new_id, parsed, update_places=False)
+            rows = self._save_mentions(conn, new_id, parsed, update_places=False)
+            published = to_utc(article.published)
+            counted += [{**r, "published": published} for r in rows]
             out.append((int(new_id), True))
-        refresh_place_stats(conn, touched)
+        add_to_place_stats(conn, counted)
         return out
 
     def replace_mentions(self, article_id: int, parsed: ParsedDocument) -> None:
@@ -159,11 +171,14 @@ class Store:
                     )
                 }
                 conn.execute(mentions.delete().where(mentions.c.article_id == article_id))
-                touched |= self._save_mentions(conn, article_id, parsed, update_places=True)
+                touched |= {r["place_id"] for r in self._save_mentions(conn, article_id, parsed, update_places=True)}
+            touched.discard(None)  # type: ignore[arg-type]
             refresh_place_stats(conn, touched)
 
-    def _save_mentions(self, conn: Connection, article_id: int, parsed: ParsedDocument, *, update_places: bool) -> set[str]:
-        """Insert the mentions (and places not stored yet); returns the ids of their places."""
+    def _save_mentions(
+        self, conn: Connection, article_id: int, parsed: ParsedDocument, *, update_places: bool
+    ) -> list[dict[str, Any]]:
+        """Insert the mentions (and places not stored yet); returns the inserted mention rows."""
         by_id = {m.place.id: m.place for m in parsed.mentions if m.place is not None}
         if by_id:
             stored = {r[0] for r in conn.execute(select(places.c.id).where(places.c.id.in_(list(by_id))))}
@@ -188,7 +203,7 @@ class Store:
         ]
         if rows:
             conn.execute(insert(mentions), rows)
-        return set(by_id)
+        return rows
 
     # --- lookups for ingestion ------------------------------------------------
 
