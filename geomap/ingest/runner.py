@@ -9,12 +9,15 @@ the rest.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -40,7 +43,11 @@ _FATAL = (ModelError, GazetteerError)
 
 
 class Parser(Protocol):
+    """What ingestion needs of a geoparser (``geomap.pipeline.Geoparser``)."""
+
     def parse(self, text: str, *, title: str | None = None) -> ParsedDocument: ...
+
+    def parse_many(self, texts: Iterable[str], *, batch_size: int = ...) -> Iterable[ParsedDocument]: ...
 
 
 @dataclass
@@ -103,40 +110,56 @@ def _parse_one(parser: Parser, article: Article) -> ParsedDocument | str:
 
 
 def _parse_batch(parser: Parser, articles: Sequence[Article]) -> list[ParsedDocument | str]:
-    return [_parse_one(parser, a) for a in articles]
+    """Parses of a batch through the model's batched path; one by one if an article breaks it."""
+    try:
+        return list(parser.parse_many([a.text for a in articles], batch_size=len(articles)))
+    except _FATAL:
+        raise
+    except Exception:
+        return [_parse_one(parser, a) for a in articles]
 
 
-_worker_settings: Settings | None = None
+_worker_parser: Parser | None = None
 
 
-def _init_worker(settings: Settings) -> None:
-    global _worker_settings
-    _worker_settings = settings
+def _init_worker(parent: Parser | None, settings: Settings) -> None:
+    """Worker set-up: the parent's loaded parser (fork) or a new one; die with the parent."""
+    global _worker_parser
+    _worker_parser = parent if parent is not None else _parser(settings)
+    if sys.platform.startswith("linux"):  # a SIGKILLed ingest must not leave workers behind
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _worker_parse(articles: list[Article]) -> list[ParsedDocument | str]:
-    assert _worker_settings is not None
-    return _parse_batch(_parser(_worker_settings), articles)
+    assert _worker_parser is not None
+    return _parse_batch(_worker_parser, articles)
 
 
-def _parsed(batches: Iterator[list[_Item]], settings: Settings, parser: Parser | None, workers: int):  # type: ignore[no-untyped-def]
-    """(batch, parses) in input order; with workers > 1, a few batches parse ahead in a process pool."""
+@contextmanager
+def _parsing(parser: Parser, settings: Settings, workers: int) -> Iterator[Callable[[list[Article]], Future]]:
+    """A function that starts parsing a batch and returns its future: here, or in a process pool.
+
+    With fork the workers inherit the loaded model and gazetteer (loaded
+    first), so they start at once and share the index's memory. They are all
+    started before this function returns, before any other thread exists.
+    """
     if workers <= 1:
-        p = parser or _parser(settings)
-        for batch in batches:
-            yield batch, _parse_batch(p, [i.article for i in batch])
+
+        def now(articles: list[Article]) -> Future:
+            future: Future = Future()
+            future.set_result(_parse_batch(parser, articles))
+            return future
+
+        yield now
         return
-    context = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(settings,)) as pool:
-        ahead: deque[tuple[list[_Item], Future]] = deque()
-        for batch in batches:
-            ahead.append((batch, pool.submit(_worker_parse, [i.article for i in batch])))
-            if len(ahead) >= 2 * workers:
-                done, future = ahead.popleft()
-                yield done, future.result()
-        while ahead:
-            done, future = ahead.popleft()
-            yield done, future.result()
+    if "fork" in multiprocessing.get_all_start_methods():
+        getattr(parser, "load", lambda: None)()
+        context, initargs = multiprocessing.get_context("fork"), (parser, settings)
+    else:
+        context, initargs = multiprocessing.get_context("spawn"), (None, settings)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
+        pool.submit(int).result()  # start the workers now
+        yield lambda articles: pool.submit(_worker_parse, articles)
 
 
 # --- runs --------------------------------------------------------------------
@@ -227,13 +250,21 @@ class _Run:
 def _run(entries: Iterable[Entry], store: Store, *, settings: Settings | None, parser: Parser | None, workers: int,
          reprocess: bool, progress: bool, batch_size: int) -> IngestReport:  # fmt: skip
     started = time.perf_counter()
-    run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
-    batches = run.batches(entries)
-    try:
-        for batch, parses in _parsed(batches, settings or load_settings(), parser, workers):
-            run.write(batch, parses)
-    finally:
-        run.bar.close()
+    settings = settings or load_settings()
+    with _parsing(parser or _parser(settings), settings, workers) as submit:
+        run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
+        ahead: deque[tuple[list[_Item], Future]] = deque()
+        try:
+            for batch in run.batches(entries):
+                ahead.append((batch, submit([i.article for i in batch])))
+                while len(ahead) >= 2 * workers - 1:  # keep the workers busy while this process writes
+                    done, future = ahead.popleft()
+                    run.write(done, future.result())
+            while ahead:
+                done, future = ahead.popleft()
+                run.write(done, future.result())
+        finally:
+            run.bar.close()
     run.report.seconds = time.perf_counter() - started
     return run.report
 
