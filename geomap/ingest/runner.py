@@ -298,7 +298,7 @@ def ingest_article(store: Store, article: Article, *, parser: Parser | None = No
     return store.add(article, parsed)
 
 
-def seed_if_empty(store: Store, settings: Settings) -> int:
+def seed_if_empty(store: Store, settings: Settings, *, parser: Parser | None = None) -> int:
     """Ingest the bundled sample articles into an empty default store, so a new user sees a map.
 
     Does nothing when seeding is switched off (``GEOMAP_SEED_ON_FIRST_RUN=0``),
@@ -307,7 +307,7 @@ def seed_if_empty(store: Store, settings: Settings) -> int:
     """
     if not settings.seed_on_first_run or settings.database_url or store.stats()["articles"]:
         return 0
-    report = ingest_paths([SEEDS_DIR], store, source=None, progress=False, settings=settings)
+    report = ingest_paths([SEEDS_DIR], store, progress=False, settings=settings, parser=parser)
     if report.failed:
         origin, reason = report.failed[0]
         raise IngestError(f"the bundled sample {origin} could not be ingested: {reason}")
