@@ -36,6 +36,11 @@ _ORG_HEAD = re.compile(
     r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers)\b"
 )
 _NO, _MAYBE, _YES = 0, 1, 2
+# A preposition of place right before a name: "in Avdiivka", "near Bakhmut".
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|from|near|outside|across|into|toward|towards|through|around|to|between|throughout|within)\s+$",
+    re.IGNORECASE,
+)
 _TRAILING = re.compile(r"(?:['\u2019]s?|[.,;:])$")
 
 
@@ -86,7 +91,7 @@ class Recogniser:
 
     def _merge(self, doc: Doc, found: list[Found], ents: list[Entity]) -> list[Found]:
         text = doc.text
-        surnames = _surnames(text, ents)
+        people = _people(text, ents)
         lowered = _lowercase_words(text)
         out: list[Found] = []
         for ent in ents:
@@ -97,7 +102,7 @@ class Recogniser:
             ent = _covering(f, ents)
             if ent is not None:
                 f.label = ent.label
-            verdict = self._verdict(f, ent, text, surnames, lowered)
+            verdict = self._verdict(f, ent, text, people, lowered)
             if verdict == _YES:
                 out.append(f)
             elif verdict == _MAYBE:
@@ -133,28 +138,29 @@ class Recogniser:
             if cands:
                 yield Found(start, start + len(piece), piece, "ner", label=ent.label, candidates=cands)
 
-    def _verdict(self, f: Found, ent: Entity | None, text: str, surnames: set[str], lowered: set[str]) -> int:
+    def _verdict(self, f: Found, ent: Entity | None, text: str, people: set[str], lowered: set[str]) -> int:
         """Vetoes for word-list candidates NER did not call a place: _NO, _MAYBE (weak doubt) or _YES."""
-        if f.text in surnames or _ORG_HEAD.match(text, f.end):
+        if f.text in people or _ORG_HEAD.match(text, f.end):
             return _NO
         if f.source in {"abbreviation", "dateline"}:
             return _YES
-        if ent is not None and ent.label not in ENTITY_LABELS:
+        if ent is not None and ent.label not in ENTITY_LABELS and ent.label != "NORP":
             exact = ent.start == f.start and ent.end == f.end
-            if ent.label in {"PERSON", "ORG", "FAC"} and exact:
-                return _YES if _strong(f, 10_000) else _MAYBE
-            if ent.label in {"ORG", "FAC"} and not _place_inside_org(f, ent, text):
+            if ent.label == "PERSON":
+                return _NO if not exact else (_YES if _strong(f, 100_000) else _MAYBE)
+            if ent.label not in {"ORG", "FAC"} or not (exact or _place_inside_org(f, ent, text)):
                 return _NO
-            if ent.label not in {"ORG", "FAC", "NORP"}:
-                return _NO
+            return _YES if _strong(f, 10_000) else _MAYBE
         if f.kind == "demonym":
             return _YES
         key = f.text.lower()
         if key in self.lexicon.stopnames or (len(f.text.split()) == 1 and key in lowered):
             return _NO
-        if ent is None and _sentence_initial(text, f.start) and not _strong(f, 100_000):
+        if not _strong(f, 1000):
             return _MAYBE
-        return _YES if _strong(f, 1000) else _MAYBE
+        if ent is not None or _strong(f, 100_000) or _LOCATIVE.search(text, max(0, f.start - 12), f.start):
+            return _YES
+        return _MAYBE
 
 
 def _strong(f: Found, min_population: int) -> bool:
@@ -171,12 +177,9 @@ def _strong(f: Found, min_population: int) -> bool:
 
 
 def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
-    """'University of Georgia', 'Laurel County Sheriff's Office': the place is named inside the organisation."""
-    before = text[ent.start:f.start].rstrip()
-    if before.endswith(" of") or before == "of":
-        return True
-    last = f.text.rsplit(None, 1)[-1].lower()
-    return f.start == ent.start and last in {"county", "parish", "province", "region", "oblast", "state"}
+    """'Ohio Department of Development', 'University of Georgia': a place opening an organisation name or after 'of'."""
+    before = text[ent.start:f.start]
+    return _LEADING.sub("", before).strip() == "" or before.rstrip().endswith(" of")
 
 
 def _covering(f: Found, ents: Sequence[Entity]) -> Entity | None:
@@ -187,14 +190,14 @@ def _covering(f: Found, ents: Sequence[Entity]) -> Entity | None:
     return None
 
 
-def _surnames(text: str, ents: Sequence[Entity]) -> set[str]:
-    """Last names of multi-word PERSON entities: 'John Kirby' makes a later bare 'Kirby' a person."""
+def _people(text: str, ents: Sequence[Entity]) -> set[str]:
+    """First and last names of multi-word PERSON entities: 'John Kirby' makes a bare 'Kirby' a person."""
     out = set()
     for e in ents:
         if e.label == "PERSON":
-            words = text[e.start:e.end].split()
+            words = [_TRAILING.sub("", w) for w in text[e.start:e.end].split()]
             if len(words) > 1:
-                out.add(_TRAILING.sub("", words[-1]))
+                out.update((words[0], words[-1]))
     return out
 
 
