@@ -176,7 +176,7 @@
         marker.feature = f;
         var content = null;
         marker.bindPopup(function () { content = content || popupFor(marker); return content; },
-          { maxWidth: 380, minWidth: 260, autoPanPadding: [30, 30] });
+          { maxWidth: 380, minWidth: 260, autoPanPaddingTopLeft: [50, 150], autoPanPaddingBottomRight: [40, 60] });
         markers.push(marker);
         points.push([ll.lat, ll.lng, Math.log(1 + (p.mentions || 1))]);
         entries.push({ name: p.name, detail: [p.admin1_name, p.country_code].filter(Boolean).join(", "), mentions: p.mentions || 0, marker: marker });
