@@ -49,16 +49,16 @@ def prior(rec: sources.RawRecord) -> float:
     if kind == "continent":
         return 0.97
     if kind == "city" and rec.get("feature_code") == "PPLC":
-        return 0.9 + size / 1000
+        return min(0.91, 0.45 + 0.1 * size)  # a capital of ≥100,000 beats a region of the same name
     if kind == "admin1":
-        return 0.88
+        return 0.88 + size / 1000  # population: of its cities500 places; breaks ties (Florida, US > Uruguay)
     if kind in ("water", "region"):
         return 0.89
-    if kind == "landmark":
+    if kind in ("landmark", "other"):
         return 0.75
     if kind == "admin2":
         return 0.6
-    return min(0.89, 0.2 + 0.1 * size)
+    return min(0.895, 0.2 + 0.1 * size)  # only the largest cities (New York) beat a same-named region
 
 
 def expected_stamp(directory: Path) -> dict[str, Any]:
@@ -101,6 +101,9 @@ def _collect(directory: Path, progress: tqdm) -> list[sources.RawRecord]:
                 elif value not in (None, "", 0):
                     old[key] = value  # type: ignore[literal-required]
     _apply_imported_names(merged, imported)
+    for pid, names in sources.primary_names().items():
+        if pid in merged:
+            merged[pid]["names"] = [*merged[pid].get("names", []), *names]
     progress.update(1)
     _fill_admin_names(merged.values(), admin1_names)
     return list(merged.values())

