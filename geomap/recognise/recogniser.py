@@ -103,6 +103,10 @@ class Recogniser:
             if ent is not None:
                 f.label = ent.label
             verdict = self._verdict(f, ent, text, people, lowered)
+            if ent is not None and ent.label in ENTITY_LABELS and (ent.start, ent.end) != (f.start, f.end):
+                # Part of a longer place name the gazetteer does not know ("Flat Creek", "Lake Lanier").
+                edge = f.start == ent.start or f.end == ent.end
+                verdict = min(verdict, _YES if edge and _strong(f, 10_000) else _NO)
             if verdict == _YES:
                 out.append(f)
             elif verdict == _MAYBE:
@@ -140,10 +144,12 @@ class Recogniser:
 
     def _verdict(self, f: Found, ent: Entity | None, text: str, people: set[str], lowered: set[str]) -> int:
         """Vetoes for word-list candidates NER did not call a place: _NO, _MAYBE (weak doubt) or _YES."""
-        if f.text in people or _ORG_HEAD.match(text, f.end):
+        if (f.text in people and not _strong(f, 100_000)) or _ORG_HEAD.match(text, f.end):
             return _NO
         if f.source in {"abbreviation", "dateline"}:
             return _YES
+        if f.kind == "demonym":
+            return _NO if ent is not None and ent.label == "PERSON" else _YES
         if ent is not None and ent.label not in ENTITY_LABELS and ent.label != "NORP":
             exact = ent.start == f.start and ent.end == f.end
             if ent.label == "PERSON":
@@ -151,8 +157,6 @@ class Recogniser:
             if ent.label not in {"ORG", "FAC"} or not (exact or _place_inside_org(f, ent, text)):
                 return _NO
             return _YES if _strong(f, 10_000) else _MAYBE
-        if f.kind == "demonym":
-            return _YES
         key = f.text.lower()
         if key in self.lexicon.stopnames or (len(f.text.split()) == 1 and key in lowered):
             return _NO
@@ -164,22 +168,23 @@ class Recogniser:
 
 
 def _strong(f: Found, min_population: int) -> bool:
-    """A candidate worth trusting without NER: a country, region or water body, or a sizeable town."""
+    """A candidate worth trusting without NER: a country, region or water body, or a sizeable town.
+
+    Alternate names (often other languages' words) count only for large places.
+    """
     for c in f.candidates[:5]:
         p = c.place
-        if not c.primary and len(f.text) < 5:
+        if not c.primary and p.population < max(min_population, 50_000):
             continue
-        if p.kind in _STRONG_KINDS or p.population >= min_population:
-            return True
-        if p.kind == "admin2" and c.primary:
+        if p.kind in _STRONG_KINDS or p.population >= min_population or p.kind == "admin2":
             return True
     return False
 
 
 def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
-    """'Ohio Department of Development', 'University of Georgia': a place opening an organisation name or after 'of'."""
+    """'Ohio Department of Development', 'University of Georgia', 'D-Charleston': a place opening an organisation name or after 'of' or a hyphen."""
     before = text[ent.start:f.start]
-    return _LEADING.sub("", before).strip() == "" or before.rstrip().endswith(" of")
+    return _LEADING.sub("", before).strip() == "" or before.rstrip().endswith((" of", "-"))
 
 
 def _covering(f: Found, ents: Sequence[Entity]) -> Entity | None:

@@ -7,6 +7,8 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
 - ``qualified``: the name is qualified by the place's country or region ("Paris, Texas");
 - ``country``/``region``: share of the document's other mentions that point to the
   candidate's country / first-level region;
+- ``named_region``: the candidate lies in a first-level region the document names
+  ("Georgia", "Ga.") — the local-lexicon cue that settles "Gainesville" in a Georgia paper;
 - ``home``: the candidate lies in the dateline place's country or region;
 - ``near``: closeness to the other places already resolved (spatial minimality);
 - ``big_city``: a capital or a city over a million people, which news means by a bare
@@ -29,6 +31,7 @@ WEIGHTS = {
     "qualified": 3.0,
     "country": 1.6,
     "region": 2.0,
+    "named_region": 2.0,
     "home": 0.8,
     "near": 1.2,
     "big_city": 0.5,
@@ -57,6 +60,13 @@ def _near(p: Place, points: Sequence[tuple[int, float, float, float]], me: int) 
     return num / den if den else 0.0
 
 
+def _named_region(p: Place, ctx: Context, me: int) -> float:
+    if p.kind in {"country", "admin1"}:
+        return 0.0
+    namers = ctx.named_regions.get(region_key(p)) if region_key(p) else None
+    return 1.0 if namers and namers != {me} else 0.0
+
+
 def rank(
     me: int,
     cands: list[Candidate],
@@ -73,6 +83,7 @@ def rank(
             "qualified": 1.0 if qualifier is not None and contains(qualifier, p) else 0.0,
             "country": ctx.country_share(p.country_code, own_countries),
             "region": ctx.region_share(region_key(p), own_regions) if p.kind not in {"country", "admin1"} else 0.0,
+            "named_region": _named_region(p, ctx, me),
             "home": 0.0,
             "near": _near(p, ctx.points, me) if ctx.points else 0.0,
             "big_city": 1.0 if p.kind == "city" and (p.feature_code == "PPLC" or p.population >= 1_000_000) else 0.0,

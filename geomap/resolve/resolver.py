@@ -15,7 +15,7 @@ from ..gazetteer import Gazetteer, normalise
 from ..models import Candidate, FocusPlace, Mention, Place
 from ..recognise.spans import Found
 from .candidates import candidates_for
-from .context import Context, Votes, build_context
+from .context import Context, Votes, build_context, region_key
 from .focus import document_focus
 from .ranker import confidence, rank
 
@@ -64,6 +64,10 @@ class Resolver:
         ctx, own = build_context(text, found, cands_all)
         best = self._pass(found, cands_all, ctx, own)
         ctx.points = [(i, c.place.lat, c.place.lon, confidence(cands_all[i])) for i, c in enumerate(best) if c is not None]
+        for i, c in enumerate(best):
+            key = region_key(c.place) if c is not None and c.place.kind == "admin1" else None
+            if key:
+                ctx.named_regions.setdefault(key, set()).add(i)
         best = self._pass(found, cands_all, ctx, own)
         mentions = []
         for i, (f, cands, choice) in enumerate(zip(found, cands_all, best)):
