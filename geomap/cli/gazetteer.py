@@ -21,11 +21,13 @@ def gazetteer() -> None:
 
 @gazetteer.command()
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(quiet: bool) -> None:
+@click.option("--min-population", type=click.IntRange(min=0), default=None,
+              help="Leave out cities smaller than this (smaller index; default: as before, else 0).")
+def build(quiet: bool, min_population: int | None) -> None:
     """Rebuild the place index from the installed packages (and any imported GeoNames files)."""
     settings = load_settings()
     clear_cache()
-    gaz = get_gazetteer(settings, rebuild=True, quiet=quiet)
+    gaz = get_gazetteer(settings, rebuild=True, quiet=quiet, min_population=min_population)
     info = gaz.info()
     click.echo(f"Built {info['places']:,} places ({info['names']:,} names) in {info['build_seconds']} s: {info['path']}")
 

