@@ -28,14 +28,14 @@ from .geonames import IMPORTED_FILE, Imported, load_imported
 from .normalise import is_latin, normalise
 from .records import encode_record
 
-__all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "prior"]
+__all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "prior", "alternate_score"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
 # Short keys that are real names for countries and US states rather than noise.
 SHORT_KEEP = {"us", "uk"}
-ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see Gazetteer.lookup)
+ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see alternate_score)
 
 
 def prior(rec: sources.RawRecord) -> float:
@@ -59,6 +59,15 @@ def prior(rec: sources.RawRecord) -> float:
     if kind == "admin2":
         return 0.6
     return min(0.895, 0.2 + 0.1 * size)  # only the largest cities (New York) beat a same-named region
+
+
+def alternate_score(rec: sources.RawRecord) -> float:
+    """Score of a match on one of the place's alternate names: its prior less a penalty.
+
+    A region's alternate names are mostly its capital's name ("Donetsk"), so the
+    city should win those: regions pay 0.15 more.
+    """
+    return prior(rec) - ALTERNATE_PENALTY - (0.15 if rec["kind"] == "admin1" else 0.0)
 
 
 def expected_stamp(directory: Path) -> dict[str, Any]:
@@ -165,7 +174,7 @@ def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, An
     progress.set_description("indexing names")
     names: dict[str, list[int]] = {}
     encoded: list[str] = []
-    lat, lon, priors = array("d"), array("d"), array("d")
+    lat, lon, priors, alt_scores = array("d"), array("d"), array("d"), array("d")
     countries: dict[str, int] = {}
     admin1: dict[tuple[str, str], int] = {}
     for i, rec in enumerate(records):
@@ -178,6 +187,7 @@ def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, An
         lat.append(rec["lat"])
         lon.append(rec["lon"])
         priors.append(prior(rec))
+        alt_scores.append(alternate_score(rec))
         cc = rec.get("country_code")
         if rec["kind"] == "country" and cc:
             countries.setdefault(cc, i)
@@ -190,6 +200,7 @@ def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, An
         "lat": lat,
         "lon": lon,
         "prior": priors,
+        "alternate_score": alt_scores,
         "names": {k: (v[0] if len(v) == 1 else tuple(v)) for k, v in names.items()},
         "countries": countries,
         "admin1": admin1,

@@ -17,7 +17,7 @@ from typing import Any
 from ..config import Settings, load_settings
 from ..errors import GazetteerError
 from ..models import Candidate, Place
-from .builder import ALTERNATE_PENALTY, INDEX_FILE, build_index, expected_stamp
+from .builder import FORMAT_VERSION, INDEX_FILE, build_index, expected_stamp
 from .normalise import normalise, split_region_suffix
 from .records import FIELD_SEP, decode_record
 
@@ -48,9 +48,12 @@ class Gazetteer:
         finally:
             if enabled:
                 gc.enable()
+        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+            raise GazetteerError(f"the place index at {path} has an older format; run `geomap gazetteer build`")
         self._data = data
         self._records: list[str] = data["records"]
         self._lat, self._lon, self._prior = data["lat"], data["lon"], data["prior"]
+        self._alt_score = data["alternate_score"]
         self._names: dict[str, int | tuple[int, ...]] = data["names"]
         self._places: dict[int, Place] = {}
         self._ids: dict[str, int] | None = None
@@ -75,13 +78,24 @@ class Gazetteer:
         """Every place called ``name``, best prior first; [] for anything that is not a usable name.
 
         ``primary`` says the name is the place's own (or official) name rather than one
-        of its alternate names; an alternate match scores the prior less ``ALTERNATE_PENALTY``
-        (a region's, 0.15 more).
+        of its alternate names; an alternate match scores less (``builder.alternate_score``).
         "X region"/"X Oblast"/"X province" also finds regions called X.
         """
         key = normalise(name) if isinstance(name, str) else ""
         if not key:
             return []
+        value = self._names.get(key)
+        if value is not None and (" " not in key or split_region_suffix(key) is None):
+            # the common case: one key, each record at most once in it
+            places, place, prior, alt = self._places, self.place, self._prior, self._alt_score
+            out = [
+                Candidate(place=places.get(code >> 1) or place(code >> 1), primary=bool(code & 1),
+                          score=prior[code >> 1] if code & 1 else alt[code >> 1])
+                for code in ((value,) if isinstance(value, int) else value)
+            ]
+            if len(out) > 1:
+                out.sort(key=_by_score)
+            return out
         hits: dict[int, bool] = {}
         self._collect(key, hits)
         split = split_region_suffix(key)
@@ -93,14 +107,11 @@ class Gazetteer:
                 if hits:
                     break
         out = [Candidate(place=self.place(i), primary=p, score=self._score(i, p)) for i, p in hits.items()]
-        out.sort(key=lambda c: -c.score)
+        out.sort(key=_by_score)
         return out
 
-    def _score(self, i: int, primary: bool) -> float:
-        if primary:
-            return self._prior[i]
-        # A region's alternate names are mostly its capital's name ("Donetsk"): the city should win.
-        return self._prior[i] - ALTERNATE_PENALTY - (0.15 if self.place(i).kind == "admin1" else 0.0)
+    def _score(self, i: int, primary: bool | int) -> float:
+        return self._prior[i] if primary else self._alt_score[i]
 
     def _collect(self, key: str, hits: dict[int, bool], *, kinds: frozenset[str] | None = None,
                  primary: bool | None = None) -> None:
@@ -191,6 +202,10 @@ class Gazetteer:
             "build_seconds": d["build_seconds"],
             "min_population": d.get("min_population", 0),
         }
+
+
+def _by_score(c: Candidate) -> float:
+    return -c.score
 
 
 def _ring(row: int, col: int, r: int) -> Iterator[tuple[int, int]]:

@@ -43,6 +43,7 @@ _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort", "
 _INITIAL_DOT = re.compile(r"(?<![a-z0-9])([a-z])\.")  # "u.s." -> "us"
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bb\u02bc\u02b9\u00b4]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_PLAIN = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*\Z")
 _LATIN = re.compile(r"^[\u0000-\u024f\u1e00-\u1eff\u2018-\u201f\u02b9-\u02bc]*$")
 
 
@@ -56,17 +57,26 @@ def normalise(name: str) -> str:
     """
     if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH:
         return ""
+    if _PLAIN.match(name):  # fast path for the common case: letters and single spaces
+        words = name.lower().split(" ")
+    else:
+        words = _words(name)
+    if not words:
+        return ""
+    if words[0] == "the" and len(words) > 1:
+        words = words[1:]
+    if _ABBREVIATIONS.keys().isdisjoint(words):
+        return " ".join(words)
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
+
+
+def _words(name: str) -> list[str]:
     if not name.isascii():
         name = unidecode(unicodedata.normalize("NFKC", name))
     s = name.lower()
     s = _INITIAL_DOT.sub(r"\1", s)
     s = _APOSTROPHES.sub("", s)
-    words = _NON_WORD.sub(" ", s).split()
-    if not words:
-        return ""
-    if words[0] == "the" and len(words) > 1:
-        words = words[1:]
-    return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
+    return _NON_WORD.sub(" ", s).split()
 
 
 def split_region_suffix(key: str) -> tuple[str, str] | None:
