@@ -22,9 +22,9 @@ from .errors import InputError
 from .gazetteer import Gazetteer, get_gazetteer
 from .models import Candidate, ParsedDocument
 from .recognise import Found, Recogniser
-from .recognise.finder import DATELINE
+from .recognise.finder import DATELINE, DATELINE_WINDOW, sentence_bounds
 from .recognise.lexicon import get_lexicon
-from .recognise.model import load_pipeline, load_splitter
+from .recognise.model import load_pipeline
 from .resolve import Resolver
 
 __all__ = ["Geoparser", "parse", "parse_many", "default_geoparser"]
@@ -83,7 +83,7 @@ class Geoparser:
                 nlp = self._nlp or load_pipeline(self.settings)
                 self._nlp = nlp
                 self._resolver = Resolver(self.gazetteer, self.lookup, landmarks=self.landmarks)
-                self._recogniser = Recogniser(nlp, load_splitter(), self.lookup, get_lexicon())
+                self._recogniser = Recogniser(nlp, self.lookup, get_lexicon())
             return self._recogniser, self._resolver
 
     def load(self) -> Geoparser:
@@ -117,7 +117,7 @@ class Geoparser:
         if todo:
             recogniser, resolver = self._parts()
             recognised = recogniser.recognise_many((texts[i] for i in todo), batch_size=batch_size)
-            for i, (_, found) in zip(todo, recognised):
+            for i, found in zip(todo, recognised):
                 mentions, focus = resolver.resolve(texts[i], found)
                 results[i] = ParsedDocument(text=texts[i], mentions=mentions, focus=focus, title=titles[i])
         for i, text in enumerate(texts):
@@ -128,22 +128,19 @@ class Geoparser:
         text = _check_text(text)
         recogniser, resolver = self._parts()
         lexicon = recogniser.lexicon
-        doc = recogniser.split(text)
-        sentences = [(s.start_char, s.end_char) for s in doc.sents]
-        dateline = DATELINE.search(text, 0, 400)
+        dateline = DATELINE.search(text, 0, DATELINE_WINDOW)
         found = []
         for start, end in sorted(set(spans)):
             if not 0 <= start < end <= len(text):
                 raise InputError(f"span ({start}, {end}) is outside the text (length {len(text)})")
             surface = text[start:end]
             ref = lexicon.demonyms.get(surface) or lexicon.abbreviations.get(surface)
-            f = Found(start, end, surface, "gold")
+            f = Found(start, end, surface, "gold", sentence=sentence_bounds(text, start, end))
             if ref is not None:
                 f.kind = "demonym" if surface in lexicon.demonyms else "toponym"
                 f.lookup, f.country = ref.place, ref.country
             if dateline is not None and dateline.start("place") == start:
                 f.source = "dateline"
-            f.sentence = next(((s, e) for s, e in sentences if s <= start < e), (0, 0))
             found.append(f)
         mentions, focus = resolver.resolve(text, found)
         return ParsedDocument(text=text, mentions=mentions, focus=focus)

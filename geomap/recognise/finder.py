@@ -1,181 +1,177 @@
 """Candidate place names found without NER: gazetteer n-grams, demonyms, abbreviations, datelines.
 
-Runs on the cheap tokenizer output. Its hits also decide which sentences the
-(expensive) NER model has to read at all: a sentence with no capitalised name
-the gazetteer knows, no demonym and no abbreviation cannot yield a place
-geomap could put on the map.
+Works on the raw text with regular expressions (no tokenizer): capitalised runs
+of words are cut into the longest names the word lists or the gazetteer know.
+This pass is cheap; its hits decide where the (expensive) NER model has to
+look at all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-
-from spacy.tokens import Doc, Token
+from collections.abc import Callable
 
 from ..gazetteer.normalise import REGION_SUFFIXES
 from ..models import Candidate
 from .lexicon import Lexicon
 from .spans import Found
 
-__all__ = ["find_candidates", "DATELINE"]
+__all__ = ["find_candidates", "sentence_bounds", "DATELINE", "MAX_NGRAM"]
 
 Lookup = Callable[[str], list[Candidate]]
 
 MAX_NGRAM = 5
 # Lower-case words allowed inside a multi-word name ("Isle of Man", "Rio de Janeiro").
-_CONNECTORS = frozenset({"of", "de", "del", "da", "do", "du", "la", "le", "les", "el", "al", "upon", "on", "am", "an", "der", "sur"})
-_SUFFIXES = frozenset(REGION_SUFFIXES) | {"oblast", "region", "province", "county", "parish"}
+_CONNECTORS = ("of", "de", "del", "da", "do", "du", "la", "le", "les", "el", "al", "upon", "on", "am", "an", "der", "sur")
+_SUFFIXES = tuple(sorted(set(REGION_SUFFIXES) - {"oblast'"}))
+_WORD = r"[A-Z\u00c0-\u00de][\w'\u2019.\-]*"
+# A run of capitalised words, with connectors inside and a region word ("Donetsk region") at the end.
+_RUN = re.compile(
+    rf"(?<![\w.\-]){_WORD}(?:[ \t]+(?:(?:{'|'.join(_CONNECTORS)})[ \t]+)?{_WORD})*"
+    rf"(?:[ \t]+(?:{'|'.join(_SUFFIXES)})\b)?"
+)
+_WORDS = re.compile(r"\S+")
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
+_INITIALS = re.compile(r"^(?:[A-Z]\.)+$")  # "U.S.", "D.C."
+_SHORT_FORMS = frozenset({"St.", "Ste.", "Mt.", "Ft.", "Pt."})
 # "GAINESVILLE, Ga. —", "KYIV (Reuters) -": an all-capitals place opening a line, then a dash.
 DATELINE = re.compile(
     r"(?m)^[ \t]*(?P<place>[A-Z][A-Z.'\u2019 -]{1,40}?[A-Z.])"
     r"(?:,[ \t]*(?P<qual>[A-Z][A-Za-z.]*(?:[ \t][A-Z][A-Za-z.]*)?))?"
     r"[ \t]*(?:\([^)\n]{1,40}\))?[ \t]*(?:--|[\u2014\u2013-])[ \t]"
 )
-_DATELINE_WINDOW = 400  # characters from the start of the text where a dateline may stand
+DATELINE_WINDOW = 400  # characters from the start of the text where a dateline may stand
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]*[A-Z0-9])|\n\s*\n|\n")
 
 
-def _capitalised(tok: Token) -> bool:
-    t = tok.text
-    return t[:1].isupper() and (len(t) > 1 or tok.whitespace_ == "")
+def _clean(word: str, lexicon: Lexicon) -> str:
+    """A word without trailing possessive or full stop, unless the stop is part of it ("U.S.", "Ill.")."""
+    word = _POSSESSIVE.sub("", word)
+    if word.endswith(".") and not (
+        word in lexicon.abbreviations or word in _SHORT_FORMS or _INITIALS.match(word)
+    ):
+        word = word.rstrip(".")
+    return word
 
 
-def find_candidates(doc: Doc, lookup: Lookup, lexicon: Lexicon) -> list[Found]:
+def find_candidates(text: str, lookup: Lookup, lexicon: Lexicon, qualifiers: re.Pattern[str]) -> list[Found]:
     """Every span that may be a place by the word lists alone, longest match first, non-overlapping."""
-    found: list[Found] = []
-    taken = [False] * len(doc)
-    _datelines(doc, lookup, lexicon, found, taken)
-    i = 0
-    n = len(doc)
-    while i < n:
-        tok = doc[i]
-        if taken[i] or not tok.text[:1].isupper():
-            i += 1
+    found = _datelines(text, lookup, lexicon)
+    skip_to = max((f.end for f in found), default=0)
+    for run in _RUN.finditer(text):
+        if run.end() <= skip_to:
             continue
-        hit = _match_at(doc, i, lookup, lexicon, taken)
-        if hit is None:
-            if "-" in tok.text and len(tok.text) > 3:
-                found.extend(_hyphen_parts(tok, lookup, lexicon))
-            i += 1
-            continue
-        found.append(hit)
-        j = i
-        while j < n and doc[j].idx < hit.end:
-            taken[j] = True
-            j += 1
-        i = max(j, i + 1)
-    _qualifiers(doc, lexicon, found, taken)
+        words = [(m.start() + run.start(), m.group()) for m in _WORDS.finditer(run.group())]
+        i = 0
+        while i < len(words):
+            hit = _match_at(text, words, i, lookup, lexicon)
+            if hit is None:
+                if "-" in words[i][1]:
+                    found.extend(_hyphen_parts(words[i], lookup, lexicon))
+                i += 1
+                continue
+            found.append(hit)
+            while i < len(words) and words[i][0] < hit.end:
+                i += 1
+    _qualifiers(text, found, lexicon, qualifiers)
     found.sort(key=lambda f: f.start)
     return found
 
 
-def _match_at(doc: Doc, i: int, lookup: Lookup, lexicon: Lexicon, taken: list[bool]) -> Found | None:
-    """The longest demonym, abbreviation or gazetteer name starting at token ``i``."""
-    n = len(doc)
-    end_max = i
-    while end_max < n and end_max - i < MAX_NGRAM and not taken[end_max]:
-        t = doc[end_max]
-        ok = _capitalised(t) or (end_max > i and (t.lower_ in _CONNECTORS or t.lower_ in _SUFFIXES or t.text in {"-", "'s"}))
-        if not ok:
-            break
-        end_max += 1
-    for j in range(end_max, i, -1):
-        last = doc[j - 1]
-        if last.lower_ in _CONNECTORS or last.text in {"-", "'s"}:
+def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, lexicon: Lexicon) -> Found | None:
+    """The longest demonym, abbreviation or gazetteer name starting at word ``i``."""
+    if not words[i][1][:1].isupper():
+        return None
+    for j in range(min(len(words), i + MAX_NGRAM), i, -1):
+        last = words[j - 1][1]
+        if last in _CONNECTORS:
             continue
-        span = doc[i:j]
-        text = span.text
-        ref = lexicon.demonyms.get(text)
+        start = words[i][0]
+        surface = text[start : words[j - 1][0] + len(_clean(last, lexicon))]
+        if j - i > 1 and not surface[-1:].isalnum() and not surface.endswith("."):
+            continue
+        ref = lexicon.demonyms.get(surface)
         if ref is not None:
-            return Found(span.start_char, span.end_char, text, "demonym", kind="demonym", lookup=ref.place, country=ref.country)
-        ref = lexicon.abbreviations.get(text)
+            return Found(start, start + len(surface), surface, "demonym", kind="demonym", lookup=ref.place, country=ref.country)
+        ref = lexicon.abbreviations.get(surface)
         if ref is not None:
             if ref.context == "any":
-                return Found(span.start_char, span.end_char, text, "abbreviation", lookup=ref.place, country=ref.country)
+                return Found(start, start + len(surface), surface, "abbreviation", lookup=ref.place, country=ref.country)
             continue
-        if text.isupper() and len(text) <= 3:
+        if (surface.isupper() and len(surface) <= 3) or len(surface) < 2:
             continue  # "AP", "CEO": acronyms, not places
-        cands = lookup(text)
+        cands = lookup(surface)
         if cands:
-            return Found(span.start_char, span.end_char, text, "gazetteer", candidates=cands)
+            return Found(start, start + len(surface), surface, "gazetteer", candidates=cands)
     return None
 
 
-def _hyphen_parts(tok: Token, lookup: Lookup, lexicon: Lexicon) -> list[Found]:
-    """'U.S.-Russia' holds two places; spaCy keeps it as one token."""
+def _hyphen_parts(word: tuple[int, str], lookup: Lookup, lexicon: Lexicon) -> list[Found]:
+    """'U.S.-Russia' and 'Russia-Ukraine' hold two places each."""
     out = []
-    pos = tok.idx
-    for part in tok.text.split("-"):
-        ref = lexicon.abbreviations.get(part) or lexicon.demonyms.get(part)
-        if part[:1].isupper():
+    pos = word[0]
+    for part in word[1].split("-"):
+        clean = _clean(part, lexicon)
+        if clean[:1].isupper():
+            ref = lexicon.abbreviations.get(clean) or lexicon.demonyms.get(clean)
             if ref is not None and ref.context == "any":
-                kind = "demonym" if part in lexicon.demonyms else "toponym"
-                src = "demonym" if kind == "demonym" else "abbreviation"
-                out.append(Found(pos, pos + len(part), part, src, kind=kind, lookup=ref.place, country=ref.country))
-            elif len(part) > 3:
-                cands = lookup(part)
+                demonym = clean in lexicon.demonyms
+                out.append(Found(pos, pos + len(clean), clean, "demonym" if demonym else "abbreviation",
+                                 kind="demonym" if demonym else "toponym", lookup=ref.place, country=ref.country))
+            elif len(clean) > 3:
+                cands = lookup(clean)
                 if cands:
-                    out.append(Found(pos, pos + len(part), part, "gazetteer", candidates=cands))
+                    out.append(Found(pos, pos + len(clean), clean, "gazetteer", candidates=cands))
         pos += len(part) + 1
     return out
 
 
-def _qualifiers(doc: Doc, lexicon: Lexicon, found: list[Found], taken: list[bool]) -> None:
+def _qualifiers(text: str, found: list[Found], lexicon: Lexicon, qualifiers: re.Pattern[str]) -> None:
     """State and province abbreviations right after a place and a comma: 'Springfield, Ill.'."""
-    ends = {f.end for f in found}
-    for k in range(2, len(doc)):
-        tok = doc[k]
-        if taken[k] or doc[k - 1].text != ",":
+    taken = {f.start for f in found}
+    for f in list(found):
+        m = qualifiers.match(text, f.end)
+        if m is None or m.start(1) in taken:
             continue
-        text = tok.text
-        # "W.Va." tokenises as "W.Va" + "."; "W. Va." as two tokens.
-        cand_texts = [(text, tok.idx + len(text))]
-        if k + 1 < len(doc):
-            nxt = doc[k + 1]
-            if nxt.idx == tok.idx + len(text) and nxt.text == ".":
-                cand_texts.insert(0, (text + ".", nxt.idx + 1))
-            elif text.endswith(".") and nxt.text.endswith("."):
-                cand_texts.insert(0, (f"{text} {nxt.text}", nxt.idx + len(nxt.text)))
-        prev_end = doc[k - 2].idx + len(doc[k - 2].text)
-        if prev_end not in ends:
-            continue
-        for form, end in cand_texts:
-            ref = lexicon.abbreviations.get(form)
-            if ref is not None and ref.context == "after_place":
-                found.append(Found(tok.idx, end, doc.text[tok.idx:end], "abbreviation", lookup=ref.place, country=ref.country))
-                ends.add(end)
-                taken[k] = True
-                break
+        ref = lexicon.abbreviations[m.group(1)]
+        found[:] = [g for g in found if not (g.start < m.end(1) and m.start(1) < g.end)]
+        found.append(Found(m.start(1), m.end(1), m.group(1), "abbreviation", lookup=ref.place, country=ref.country))
 
 
-def _datelines(doc: Doc, lookup: Lookup, lexicon: Lexicon, found: list[Found], taken: list[bool]) -> None:
+def qualifier_pattern(lexicon: Lexicon) -> re.Pattern[str]:
+    """', Ill.' / ', IL' / ', W. Va.' after a place: the abbreviations valid only as qualifiers."""
+    forms = sorted((f for f, r in lexicon.abbreviations.items() if r.context == "after_place"), key=len, reverse=True)
+    return re.compile(r",[ \t]*(" + "|".join(re.escape(f) for f in forms) + r")(?![\w])")
+
+
+def _datelines(text: str, lookup: Lookup, lexicon: Lexicon) -> list[Found]:
     """An all-capitals place opening the article: the strongest cue for local names after it."""
-    m = DATELINE.search(doc.text, 0, _DATELINE_WINDOW)
+    m = DATELINE.search(text, 0, DATELINE_WINDOW)
     if m is None:
-        return
+        return []
     place = m.group("place").strip()
     start = m.start("place")
     cands = lookup(place)
     if not cands:
-        return
-    found.append(Found(start, start + len(place), place, "dateline", candidates=cands))
+        return []
+    out = [Found(start, start + len(place), place, "dateline", candidates=cands)]
     qual = m.group("qual")
     if qual:
         ref = lexicon.abbreviations.get(qual)
         q_start = m.start("qual")
         if ref is not None:
-            found.append(Found(q_start, q_start + len(qual), qual, "abbreviation", lookup=ref.place, country=ref.country))
-        else:
-            q_cands = lookup(qual)
-            if q_cands:
-                found.append(Found(q_start, q_start + len(qual), qual, "gazetteer", candidates=q_cands))
-    for f in found:
-        span = doc.char_span(f.start, f.end, alignment_mode="expand")
-        if span is not None:
-            for t in span:
-                taken[t.i] = True
+            out.append(Found(q_start, q_start + len(qual), qual, "abbreviation", lookup=ref.place, country=ref.country))
+        elif lookup(qual):
+            out.append(Found(q_start, q_start + len(qual), qual, "gazetteer", candidates=lookup(qual)))
+    return out
 
 
-def overlaps(a: Found, spans: Sequence[Found]) -> bool:
-    """True when ``a`` overlaps any of ``spans``."""
-    return any(a.start < b.end and b.start < a.end for b in spans)
+def sentence_bounds(text: str, start: int, end: int, *, reach: int = 600) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``, found by punctuation and line breaks within ``reach``."""
+    lo = max(0, start - reach)
+    s = lo
+    for m in _SENTENCE_END.finditer(text, lo, start):
+        s = m.end()
+    m = _SENTENCE_END.search(text, end, min(len(text), end + reach))
+    e = m.start() + 1 if m is not None and text[m.start()] in ".!?" else (m.start() if m else min(len(text), end + reach))
+    return s, max(e, end)

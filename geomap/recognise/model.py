@@ -12,7 +12,7 @@ from spacy.language import Language
 from ..config import Settings
 from ..errors import ModelError
 
-__all__ = ["PREFERRED_MODELS", "ENTITY_LABELS", "choose_model", "load_pipeline", "load_splitter"]
+__all__ = ["PREFERRED_MODELS", "ENTITY_LABELS", "choose_model", "load_pipeline"]
 
 # Best first: the official English pipelines, then the small model geomap depends on.
 PREFERRED_MODELS = (
@@ -63,11 +63,4 @@ def load_pipeline(settings: Settings) -> Language:
     for comp_name in list(nlp.pipe_names):
         if comp_name not in needed:
             nlp.remove_pipe(comp_name)
-    return nlp
-
-
-def load_splitter() -> Language:
-    """A blank English tokenizer with the rule-based sentencizer: cheap sentence spans."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
     return nlp

@@ -1,10 +1,13 @@
-"""Finding place names: word-list candidates, NER on the sentences that hold them, then vetoes.
+"""Finding place names: word-list candidates, NER only where they need it, then vetoes.
 
-Per text: tokenize and split sentences cheaply, find candidates
-(``finder.find_candidates``), run spaCy NER only over the runs of sentences
-that hold a candidate, then merge: NER place spans (GPE/LOC/FAC) are taken when
-the gazetteer knows them; word-list candidates are kept unless NER shows they
-belong to a person or organisation name, or they are common words.
+Per text: find candidates with regular expressions (``finder``), run spaCy NER
+over small windows around the candidates whose reading is in doubt (a city
+name that may be a person, a word that may be an organisation), then merge:
+NER place spans (GPE/LOC/FAC) are taken when the gazetteer knows them;
+word-list candidates are kept unless NER shows they belong to a person or
+organisation name, or they are common words. Unambiguous forms (demonyms,
+abbreviations, country and region names standing alone) need no NER at all,
+which is what makes recognition fast.
 """
 
 from __future__ import annotations
@@ -14,10 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from ..models import Candidate
-from .finder import find_candidates
+from .finder import find_candidates, qualifier_pattern, sentence_bounds
 from .lexicon import Lexicon, get_lexicon
 from .model import ENTITY_LABELS
 from .spans import SOURCES, Found
@@ -26,8 +28,11 @@ __all__ = ["Recogniser", "Entity"]
 
 Lookup = Callable[[str], list[Candidate]]
 
-MAX_CHUNK_CHARS = 5000  # NER input pieces stay small: bounded memory for any text size
+WINDOW_CHARS = 25  # context NER reads on each side of a doubtful candidate
+MAX_WINDOW_CHARS = 4000  # merged windows are cut to this: bounded memory for any text size
 _STRONG_KINDS = frozenset({"continent", "country", "admin1", "water", "region"})
+_SURE_KINDS = frozenset({"continent", "country", "admin1", "water"})
+_SURE_POPULATION = 100_000
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 # A place name followed by one of these heads names an organisation: "Cyprus Mail", "Texas Instruments".
 _ORG_HEAD = re.compile(
@@ -42,6 +47,8 @@ _LOCATIVE = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"(?:['\u2019]s?|[.,;:])$")
+_CAPITALISED_NEXT = re.compile(r"[ \t]*[A-Z]")
+_CAPITALISED_PREV = re.compile(r"[A-Z][\w.]*[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +61,14 @@ class Entity:
 class Recogniser:
     """Finds place names in texts; ``lookup`` is the gazetteer's (memoised) name lookup."""
 
-    def __init__(self, ner: Language, splitter: Language, lookup: Lookup, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, ner: Language, lookup: Lookup, lexicon: Lexicon | None = None) -> None:
         self.ner = ner
-        self.splitter = splitter
         self.lookup = lookup
         self.lexicon = lexicon or get_lexicon()
+        self._qualifiers = qualifier_pattern(self.lexicon)
 
-    def split(self, text: str) -> Doc:
-        """Tokens and sentences of ``text`` (no statistical model involved)."""
-        self.splitter.max_length = max(self.splitter.max_length, len(text) + 1)
-        return self.splitter(text)
-
-    def recognise_many(self, texts: Iterable[str], *, batch_size: int = 32) -> Iterator[tuple[Doc, list[Found]]]:
-        """(tokens, found places) per text, running NER in batches across texts."""
+    def recognise_many(self, texts: Iterable[str], *, batch_size: int = 32) -> Iterator[list[Found]]:
+        """Found places per text, running NER in batches across texts."""
         batch: list[str] = []
         for text in texts:
             batch.append(text)
@@ -76,21 +78,19 @@ class Recogniser:
         if batch:
             yield from self._batch(batch)
 
-    def _batch(self, texts: Sequence[str]) -> Iterator[tuple[Doc, list[Found]]]:
-        docs = [self.split(t) for t in texts]
-        cands = [find_candidates(d, self.lookup, self.lexicon) for d in docs]
-        chunks: list[tuple[int, int, int]] = []  # (doc index, start char, end char)
-        for n, (doc, found) in enumerate(zip(docs, cands)):
-            chunks.extend((n, s, e) for s, e in _hot_chunks(doc, found))
-        ents: list[list[Entity]] = [[] for _ in docs]
-        piece_texts = (docs[n].text[s:e] for n, s, e in chunks)
-        for (n, s, _), piece in zip(chunks, self.ner.pipe(piece_texts, batch_size=16)):
+    def _batch(self, texts: Sequence[str]) -> Iterator[list[Found]]:
+        cands = [find_candidates(t, self.lookup, self.lexicon, self._qualifiers) for t in texts]
+        windows: list[tuple[int, int, int]] = []  # (text index, start char, end char)
+        for n, (text, found) in enumerate(zip(texts, cands)):
+            windows.extend((n, s, e) for s, e in _windows(text, [f for f in found if _needs_ner(text, f)]))
+        ents: list[list[Entity]] = [[] for _ in texts]
+        pieces = (texts[n][s:e] for n, s, e in windows)
+        for (n, s, _), piece in zip(windows, self.ner.pipe(pieces, batch_size=64)):
             ents[n].extend(Entity(s + e.start_char, s + e.end_char, e.label_) for e in piece.ents)
-        for doc, found, doc_ents in zip(docs, cands, ents):
-            yield doc, self._merge(doc, found, doc_ents)
+        for text, found, doc_ents in zip(texts, cands, ents):
+            yield self._merge(text, found, doc_ents)
 
-    def _merge(self, doc: Doc, found: list[Found], ents: list[Entity]) -> list[Found]:
-        text = doc.text
+    def _merge(self, text: str, found: list[Found], ents: list[Entity]) -> list[Found]:
         people = _people(text, ents)
         lowered = _lowercase_words(text)
         out: list[Found] = []
@@ -115,8 +115,8 @@ class Recogniser:
         known = {f.text for f in out}
         out.extend(f for f in maybe if f.text in known)
         result = _without_overlaps(out)
-        sentences = [(s.start_char, s.end_char) for s in doc.sents]
-        _attach_sentences(result, sentences)
+        for f in result:
+            f.sentence = sentence_bounds(text, f.start, f.end)
         return result
 
     def _ner_places(self, text: str, ent: Entity, found: list[Found]) -> Iterator[Found]:
@@ -228,40 +228,35 @@ def _without_overlaps(spans: list[Found]) -> list[Found]:
     return kept
 
 
-def _attach_sentences(found: list[Found], sentences: list[tuple[int, int]]) -> None:
-    i = 0
-    for f in found:
-        while i < len(sentences) - 1 and sentences[i][1] <= f.start:
-            i += 1
-        if sentences:
-            f.sentence = sentences[i]
+def _needs_ner(text: str, f: Found) -> bool:
+    """False where the reading is sure without NER: demonyms, abbreviations, datelines, and a
+    primary name of a country, region, sea or large city standing alone (no capitalised word
+    beside it, so it cannot be part of "Jordan Peterson" or "Georgia Power", and not opening
+    a sentence)."""
+    if f.source in {"demonym", "abbreviation", "dateline"}:
+        return False
+    top = f.candidates[0] if f.candidates else None
+    if top is None or not top.primary or f.text.lower() in get_lexicon().stopnames:
+        return True
+    if top.place.kind not in _SURE_KINDS and top.place.population < _SURE_POPULATION:
+        return True
+    if top.place.kind not in _SURE_KINDS and _sentence_initial(text, f.start):
+        return True
+    return bool(_CAPITALISED_NEXT.match(text, f.end) or _CAPITALISED_PREV.search(text, max(0, f.start - 30), f.start))
 
 
-def _hot_chunks(doc: Doc, found: Sequence[Found]) -> Iterator[tuple[int, int]]:
-    """Character ranges of consecutive sentences that hold a candidate, each ≤ MAX_CHUNK_CHARS."""
-    if not found:
-        return
-    starts = sorted(f.start for f in found)
-    k = 0
+def _windows(text: str, found: Sequence[Found]) -> Iterator[tuple[int, int]]:
+    """Merged character windows around the candidates, cut at spaces, each ≤ MAX_WINDOW_CHARS."""
     cur: tuple[int, int] | None = None
-    for sent in doc.sents:
-        s, e = sent.start_char, sent.end_char
-        while k < len(starts) and starts[k] < s:
-            k += 1
-        if k >= len(starts) or starts[k] >= e:
-            if cur:
-                yield cur
-                cur = None
+    for f in found:
+        s = text.rfind(" ", 0, max(0, f.start - WINDOW_CHARS)) + 1
+        e = text.find(" ", min(len(text), f.end + WINDOW_CHARS))
+        e = len(text) if e == -1 else e
+        if cur is not None and s <= cur[1] and e - cur[0] <= MAX_WINDOW_CHARS:
+            cur = (cur[0], max(cur[1], e))
             continue
-        if cur and e - cur[0] <= MAX_CHUNK_CHARS:
-            cur = (cur[0], e)
-        else:
-            if cur:
-                yield cur
-            if e - s > MAX_CHUNK_CHARS:
-                yield from ((p, min(p + MAX_CHUNK_CHARS, e)) for p in range(s, e, MAX_CHUNK_CHARS))
-                cur = None
-            else:
-                cur = (s, e)
-    if cur:
+        if cur is not None:
+            yield cur
+        cur = (s, min(e, s + MAX_WINDOW_CHARS)) if e - s > MAX_WINDOW_CHARS else (s, e)
+    if cur is not None:
         yield cur

@@ -41,8 +41,8 @@ class Context:
     regions: Counter[tuple[str, str]] = field(default_factory=Counter)
     qualifier_of: dict[int, int] = field(default_factory=dict)  # mention index -> index of its qualifier
     home: Place | None = None  # the dateline's place
-    points: list[tuple[int, float, float, float]] = field(default_factory=list)  # (mention, lat, lon, weight)
-    named_regions: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # region -> mentions naming it
+    points: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # place id -> lat, lon (radians), weight
+    named_regions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # region -> ids of places naming it
     total: float = 0.0
 
     def country_share(self, cc: str | None, own: Counter[str]) -> float:

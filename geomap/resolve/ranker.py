@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .distance import great_circle_km
+from .distance import EARTH_RADIUS_KM
 from ..models import Candidate, Place
 from .context import Context, Votes, region_key
 
@@ -48,33 +48,46 @@ def contains(area: Place, p: Place) -> bool:
     return False
 
 
-def _near(p: Place, points: Sequence[tuple[int, float, float, float]], me: int) -> float:
-    """Weighted mean closeness (1 at the same point, 0.5 at NEAR_KM) to the other resolved places."""
+def _near(p: Place, points: dict[str, tuple[float, float, float]], mine: tuple[str, float] | None) -> float:
+    """Weighted mean closeness (1 at the same point, 0.5 at NEAR_KM) to where the other mentions were put.
+
+    ``mine`` is this mention's own pass-one place and weight, left out.
+    """
     num = den = 0.0
-    for idx, lat, lon, w in points:
-        if idx == me:
+    lat1, lon1 = math.radians(p.lat), math.radians(p.lon)
+    cos1 = math.cos(lat1)
+    for place_id, (lat2, lon2, w) in points.items():  # radians
+        if mine is not None and place_id == mine[0]:
+            w -= mine[1]
+        if w <= 1e-9:
             continue
-        d = great_circle_km(p.lat, p.lon, lat, lon)
+        a = math.sin((lat2 - lat1) / 2) ** 2 + cos1 * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        d = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
         num += w / (1.0 + d / NEAR_KM)
         den += w
     return num / den if den else 0.0
 
 
-def _named_region(p: Place, ctx: Context, me: int) -> float:
-    if p.kind in {"country", "admin1"}:
+def _named_region(p: Place, ctx: Context, mine: tuple[str, float] | None) -> float:
+    """1 when another mention names the candidate's first-level region."""
+    key = region_key(p) if p.kind not in {"country", "admin1"} else None
+    if key is None or key not in ctx.named_regions:
         return 0.0
-    namers = ctx.named_regions.get(region_key(p)) if region_key(p) else None
-    return 1.0 if namers and namers != {me} else 0.0
+    namers = ctx.named_regions[key]
+    return 1.0 if namers - {mine[0] if mine else ""} else 0.0
 
 
 def rank(
-    me: int,
     cands: list[Candidate],
     ctx: Context,
     own: Votes,
     qualifier: Place | None,
+    mine: tuple[str, float] | None = None,
 ) -> list[Candidate]:
-    """Score every candidate of mention ``me`` and sort best first (scores and features filled in)."""
+    """Score every candidate of one mention and sort best first (scores and features filled in).
+
+    ``mine`` is the mention's pass-one place and confidence, so it does not count as its own neighbour.
+    """
     own_countries, own_regions = own
     for c in cands:
         p = c.place
@@ -83,9 +96,9 @@ def rank(
             "qualified": 1.0 if qualifier is not None and contains(qualifier, p) else 0.0,
             "country": ctx.country_share(p.country_code, own_countries),
             "region": ctx.region_share(region_key(p), own_regions) if p.kind not in {"country", "admin1"} else 0.0,
-            "named_region": _named_region(p, ctx, me),
+            "named_region": _named_region(p, ctx, mine),
             "home": 0.0,
-            "near": _near(p, ctx.points, me) if ctx.points else 0.0,
+            "near": _near(p, ctx.points, mine) if ctx.points else 0.0,
             "big_city": 1.0 if p.kind == "city" and (p.feature_code == "PPLC" or p.population >= 1_000_000) else 0.0,
         }
         if ctx.home is not None and ctx.home.id != p.id:

@@ -8,6 +8,7 @@ the place whose summed score over those mentions is highest.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
@@ -45,6 +46,20 @@ def snippet(text: str, sentence: tuple[int, int], start: int, end: int) -> str:
     return " ".join(text[s:e].split())
 
 
+MAX_POINTS = 200  # nearness looks at the document's heaviest places only: bounded work on huge texts
+
+
+def _points(best: Sequence[Candidate | None], cands_all: Sequence[list[Candidate]]) -> dict[str, tuple[float, float, float]]:
+    """Where pass one put the mentions: place id -> (lat, lon in radians, summed confidence)."""
+    points: dict[str, list[float]] = {}
+    for i, c in enumerate(best):
+        if c is not None:
+            entry = points.setdefault(c.place.id, [math.radians(c.place.lat), math.radians(c.place.lon), 0.0])
+            entry[2] += confidence(cands_all[i])
+    heaviest = sorted(points.items(), key=lambda kv: -kv[1][2])[:MAX_POINTS]
+    return {pid: (v[0], v[1], v[2]) for pid, v in heaviest}
+
+
 class Resolver:
     """Turns found names into ``Mention``s with places, and computes the document focus."""
 
@@ -63,12 +78,13 @@ class Resolver:
                 c.features = {"prior": c.score}
         ctx, own = build_context(text, found, cands_all)
         best = self._pass(found, cands_all, ctx, own)
-        ctx.points = [(i, c.place.lat, c.place.lon, confidence(cands_all[i])) for i, c in enumerate(best) if c is not None]
-        for i, c in enumerate(best):
+        ctx.points = _points(best, cands_all)
+        mine = [(c.place.id, confidence(cands)) if c is not None else None for c, cands in zip(best, cands_all)]
+        for c in best:
             key = region_key(c.place) if c is not None and c.place.kind == "admin1" else None
             if key:
-                ctx.named_regions.setdefault(key, set()).add(i)
-        best = self._pass(found, cands_all, ctx, own)
+                ctx.named_regions.setdefault(key, set()).add(c.place.id)
+        best = self._pass(found, cands_all, ctx, own, mine)
         mentions = []
         for i, (f, cands, choice) in enumerate(zip(found, cands_all, best)):
             if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
@@ -95,6 +111,7 @@ class Resolver:
         cands_all: Sequence[list[Candidate]],
         ctx: Context,
         own: Sequence[Votes],
+        mine: Sequence[tuple[str, float] | None] = (),
     ) -> list[Candidate | None]:
         """Rank every mention (qualifiers first), then give each name one sense per document.
 
@@ -104,7 +121,7 @@ class Resolver:
         qualifier_place: dict[int, Place] = {}
         for i in sorted(range(len(found)), key=lambda i: i not in quals):
             q = ctx.qualifier_of.get(i)
-            rank(i, cands_all[i], ctx, own[i], qualifier_place.get(q) if q is not None else None)
+            rank(cands_all[i], ctx, own[i], qualifier_place.get(q) if q is not None else None, mine[i] if mine else None)
             if i in quals and cands_all[i]:
                 qualifier_place[i] = cands_all[i][0].place
         groups: dict[tuple[str, str], list[int]] = defaultdict(list)
