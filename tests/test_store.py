@@ -274,3 +274,29 @@ def test_maintained_counts_equal_a_full_recount(store):
     assert len(incremental) == 7  # Russia only as a demonym: no toponym row
     assert store.place(MOSCOW.id)["mentions"] == 30
     assert store.place(MOSCOW.id)["last_published"] == "2023-03-20T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(), Filters(q="ky", bbox=(170.0, -30.0, -170.0, 0.0), country="ua", kind="city"),
+     Filters(since=when(1), until=when(9), source="wire", article_id=3, demonyms=True)],  # fmt: skip
+)
+def test_schema_and_queries_compile_for_postgresql(filters):
+    """No SQLite-only SQL outside engine.py: every table and query compiles for PostgreSQL."""
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from geomap.store import queries
+    from geomap.store.schema import metadata
+
+    dialect = postgresql.dialect()
+    for table in metadata.sorted_tables:
+        assert "CREATE TABLE" in str(CreateTable(table).compile(dialect=dialect))
+        for index in table.indexes:
+            str(CreateIndex(index).compile(dialect=dialect))
+    for stmt in (*queries._ranked_places(filters), queries._aggregated_places(filters)):
+        sql = str(stmt.compile(dialect=dialect))
+        assert ("ILIKE" in sql) == bool(filters.q)
+    newest = queries.select(queries.articles.c.id).order_by(*queries._newest_first())
+    assert "DESC NULLS LAST" in str(newest.compile(dialect=dialect))
+    assert "count(DISTINCT" in str(queries.select(queries._article_places_count(filters)).compile(dialect=dialect))
