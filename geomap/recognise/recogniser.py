@@ -37,13 +37,14 @@ _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 # A place name followed by one of these heads names an organisation: "Cyprus Mail", "Texas Instruments".
 _ORG_HEAD = re.compile(
     r"\s+(?:Mail|Post|Times|Herald|Tribune|Journal|Gazette|Telegraph|Chronicle|Courier|Observer|Guardian|"
-    r"Independent|Express|Examiner|Inquirer|Register|Dispatch|Daily|Airlines|Airways|Instruments|Motors|Bank|"
+    r"Independent|Express|Examiner|Inquirer|Register|Dispatch|Daily|News|Airlines|Airways|Instruments|Motors|Bank|"
     r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers)\b"
 )
 _NO, _MAYBE, _YES = 0, 1, 2
-# A preposition of place right before a name: "in Avdiivka", "near Bakhmut".
+# A preposition of place, or "town of", right before a name: "in Avdiivka", "the town of Avdiivka".
 _LOCATIVE = re.compile(
-    r"\b(?:in|at|from|near|outside|across|into|toward|towards|through|around|to|between|throughout|within)\s+$",
+    r"\b(?:in|at|from|near|outside|across|into|toward|towards|through|around|to|between|throughout|within|"
+    r"(?:town|city|village|region|province|state|county|capital|port|settlement|district|suburb|outskirts) of)\s+$",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"(?:['\u2019]s?|[.,;:])$")
@@ -153,7 +154,9 @@ class Recogniser:
         if ent is not None and ent.label not in ENTITY_LABELS and ent.label != "NORP":
             exact = ent.start == f.start and ent.end == f.end
             if ent.label == "PERSON":
-                return _NO if not exact else (_YES if _strong(f, 100_000) else _MAYBE)
+                if not exact:
+                    return _NO
+                return _YES if _strong(f, 100_000) or (_locative(text, f) and _strong(f, 10_000)) else _MAYBE
             if ent.label not in {"ORG", "FAC"} or not (exact or _place_inside_org(f, ent, text)):
                 return _NO
             return _YES if _strong(f, 10_000) else _MAYBE
@@ -162,19 +165,24 @@ class Recogniser:
             return _NO
         if not _strong(f, 1000):
             return _MAYBE
-        if ent is not None or _strong(f, 100_000) or _LOCATIVE.search(text, max(0, f.start - 12), f.start):
+        if ent is not None or _strong(f, 100_000) or _locative(text, f):
             return _YES
         return _MAYBE
+
+
+def _locative(text: str, f: Found) -> bool:
+    return _LOCATIVE.search(text, max(0, f.start - 24), f.start) is not None
 
 
 def _strong(f: Found, min_population: int) -> bool:
     """A candidate worth trusting without NER: a country, region or water body, or a sizeable town.
 
-    Alternate names (often other languages' words) count only for large places.
+    Alternate names (often other languages' words, or nicknames: "Google" for Topeka) count
+    only for countries, regions and seas.
     """
     for c in f.candidates[:5]:
         p = c.place
-        if not c.primary and p.population < max(min_population, 50_000):
+        if not c.primary and p.kind not in _SURE_KINDS:
             continue
         if p.kind in _STRONG_KINDS or p.population >= min_population or p.kind == "admin2":
             return True
