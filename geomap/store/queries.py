@@ -182,8 +182,13 @@ def _ranked_places(f: Filters) -> tuple[Select, Select]:
 
 
 def _aggregated_places(f: Filters) -> Select:
-    """Places counted over the mentions whose articles pass the filters."""
-    conds = [_kind_cond(f), mentions.c.place_id.is_not(None), *_article_conds(f)]
+    """Places counted over the mentions whose articles pass the filters.
+
+    The articles are selected first (``IN``), so a narrow date range or one
+    source reads only its articles' mentions through the article index.
+    """
+    conds = [_kind_cond(f), mentions.c.place_id.is_not(None)]
+    conds.append(mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f))))
     if place_conds := _place_conds(f):
         conds.append(mentions.c.place_id.in_(select(places.c.id).where(*place_conds)))
     agg = (
