@@ -1,9 +1,10 @@
 """Builds the on-disk place index from the source packages (and any imported GeoNames dumps).
 
 The index is one pickle: records as compact strings (materialised into ``Place``
-objects only when asked for), coordinate and prior arrays, and a dict from name
-key to record numbers. Loading it takes well under a second; building takes
-about a minute, once, with a progress bar.
+objects only when asked for), coordinate and prior arrays, and the sorted name
+keys with the record numbers filed under each (found by binary search). Few
+Python objects means loading takes a fraction of a second; building takes about
+a minute, once, with a progress bar.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .records import encode_record
 
 __all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "prior", "alternate_score"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
 # Short keys that are real names for countries and US states rather than noise.
@@ -201,12 +202,23 @@ def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, An
         "lon": lon,
         "prior": priors,
         "alternate_score": alt_scores,
-        "names": {k: (v[0] if len(v) == 1 else tuple(v)) for k, v in names.items()},
+        **_name_arrays(names),
         "countries": countries,
         "admin1": admin1,
         "counts": dict(Counter(r["kind"] for r in records)),
         "sources": dict(Counter(r["source"] for r in records)),
     }
+
+
+def _name_arrays(names: dict[str, list[int]]) -> dict[str, Any]:
+    """Sorted keys as one newline-joined string; codes of key i are codes[starts[i]:starts[i + 1]]."""
+    keys = sorted(names)
+    starts, codes = array("I"), array("I")
+    for key in keys:
+        starts.append(len(codes))
+        codes.extend(names[key])
+    starts.append(len(codes))
+    return {"keys": "\n".join(keys), "starts": starts, "codes": codes}
 
 
 def build_index(directory: Path, *, quiet: bool = False, min_population: int = 0) -> Path:

@@ -10,7 +10,8 @@ import gc
 import math
 import pickle
 import threading
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,9 @@ class Gazetteer:
         self._records: list[str] = data["records"]
         self._lat, self._lon, self._prior = data["lat"], data["lon"], data["prior"]
         self._alt_score = data["alternate_score"]
-        self._names: dict[str, int | tuple[int, ...]] = data["names"]
+        # Name keys sorted, one string: splitting it is ~10x faster than unpickling a dict.
+        self._keys: list[str] = data["keys"].split("\n")
+        self._starts, self._codes = data["starts"], data["codes"]
         self._places: dict[int, Place] = {}
         self._ids: dict[str, int] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
@@ -84,14 +87,14 @@ class Gazetteer:
         key = normalise(name) if isinstance(name, str) else ""
         if not key:
             return []
-        value = self._names.get(key)
+        value = self._codes_of(key)
         if value is not None and (" " not in key or split_region_suffix(key) is None):
             # the common case: one key, each record at most once in it
             places, place, prior, alt = self._places, self.place, self._prior, self._alt_score
             out = [
                 Candidate(place=places.get(code >> 1) or place(code >> 1), primary=bool(code & 1),
                           score=prior[code >> 1] if code & 1 else alt[code >> 1])
-                for code in ((value,) if isinstance(value, int) else value)
+                for code in value
             ]
             if len(out) > 1:
                 out.sort(key=_by_score)
@@ -113,12 +116,19 @@ class Gazetteer:
     def _score(self, i: int, primary: bool | int) -> float:
         return self._prior[i] if primary else self._alt_score[i]
 
+    def _codes_of(self, key: str) -> Sequence[int] | None:
+        """Record codes (number × 2 + primary flag) filed under ``key``; None when there are none."""
+        at = bisect_left(self._keys, key)
+        if at == len(self._keys) or self._keys[at] != key:
+            return None
+        return self._codes[self._starts[at]:self._starts[at + 1]]
+
     def _collect(self, key: str, hits: dict[int, bool], *, kinds: frozenset[str] | None = None,
                  primary: bool | None = None) -> None:
-        value = self._names.get(key)
+        value = self._codes_of(key)
         if value is None:
             return
-        for code in (value,) if isinstance(value, int) else value:
+        for code in value:
             i = code >> 1
             if kinds is not None and self.place(i).kind not in kinds:
                 continue
@@ -193,7 +203,7 @@ class Gazetteer:
         return {
             "path": str(self.directory / INDEX_FILE),
             "places": len(self),
-            "names": len(self._names),
+            "names": len(self._keys),
             "by_kind": dict(sorted(d["counts"].items(), key=lambda kv: -kv[1])),
             "by_source": dict(sorted(d["sources"].items(), key=lambda kv: -kv[1])),
             "versions": d["versions"],
