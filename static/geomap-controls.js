@@ -199,8 +199,10 @@
       }
       this._matches.forEach(function (p) {
         var item = gm.el("li", { role: "option", tabindex: "0" }, [gm.el("b", { text: p.name }), " " + p.detail]);
-        L.DomEvent.on(item, "click", function () { self._pick(p); });
-        L.DomEvent.on(item, "keydown", function (event) { if (event.key === "Enter") { self._pick(p); } });
+        // Stop the event here: the item leaves the DOM on pick, and a click Leaflet
+        // can no longer trace to the panel would count as a map click and close the popup.
+        L.DomEvent.on(item, "click", function (event) { L.DomEvent.stop(event); self._pick(p); });
+        L.DomEvent.on(item, "keydown", function (event) { if (event.key === "Enter") { L.DomEvent.stop(event); self._pick(p); } });
         self._results.appendChild(item);
       });
     },

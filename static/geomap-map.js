@@ -94,7 +94,7 @@
   gm.init = function (map, tiles, opts) {
     var state = { filters: opts.filters || {}, fitted: false };
     var cluster = L.markerClusterGroup({
-      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 32,
       spiderfyOnMaxZoom: true, iconCreateFunction: clusterIcon
     });
     var heat = L.geomapHeat([]);
@@ -194,7 +194,7 @@
         status.set(text);
       }
       if (!state.fitted && markers.length) {
-        map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })).pad(0.1), { maxZoom: 7 });
+        map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })).pad(0.1), { maxZoom: 7, animate: false });
         state.fitted = true;
       }
       document.documentElement.setAttribute("data-geomap-ready", String(markers.length));
