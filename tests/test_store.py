@@ -250,6 +250,8 @@ def test_newer_or_foreign_database_is_refused(tmp_path):
     junk.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="junk.sqlite"):
         open_store(load_settings(database_url=f"sqlite:///{junk}"))
+    with pytest.raises(StoreError, match="cannot create the database folder"):
+        open_store(load_settings(database_url=f"sqlite:///{junk}/inside/geomap.sqlite"))
     with pytest.raises(StoreError, match="not a valid SQLAlchemy URL"):
         open_store(load_settings(database_url="no url at all"))
 

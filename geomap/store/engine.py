@@ -35,7 +35,11 @@ def make_engine(url: str) -> Engine:
     except ArgumentError:
         raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL (e.g. sqlite:///path/geomap.sqlite)") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database folder {folder}: {exc.strerror or exc}") from None
     try:
         engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
