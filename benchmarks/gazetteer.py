@@ -89,15 +89,16 @@ def main() -> None:
         print(f"warm load:        {time.perf_counter() - t:8.3f} s (this process)")
         print(f"places:           {len(gaz):8,d}   names: {gaz.info()['names']:,}")
         queries = query_mix(gaz, args.lookups)
-        for label in ("first pass", "second pass"):
+        for label, note in (("first pass", "places decoded on first use"), ("second pass", "places cached")):
             hits = 0
             t = time.perf_counter()
             for q in queries:
                 hits += bool(gaz.lookup(q))
             elapsed = time.perf_counter() - t
             print(f"lookups ({label}): {len(queries) / elapsed:8,.0f} /s ({len(queries):,} mixed queries, "
-                  f"{hits / len(queries):.0%} found; {'places decoded on first use' if label == 'first pass' else 'places cached'})")
-        print(f"machine baseline: {_dict_gets_per_second():8,.0f} plain dict.get calls/s (compare lookups/s across machines)")
+                  f"{hits / len(queries):.0%} found; {note})")
+        print(f"machine baseline: {_dict_gets_per_second():8,.0f} plain dict.get calls/s "
+              "(compare lookups/s across machines)")
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS:         {rss_mb:8.0f} MB (this process: index loaded + lookups"
               f"{'' if args.no_build else ' + the build'})")

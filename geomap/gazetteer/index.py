@@ -45,7 +45,9 @@ class Gazetteer:
         except FileNotFoundError:
             raise GazetteerError(f"no place index at {path}; run `geomap gazetteer build`") from None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
-            raise GazetteerError(f"the place index at {path} is damaged ({exc}); run `geomap gazetteer build`") from None
+            raise GazetteerError(
+                f"the place index at {path} is damaged ({exc}); run `geomap gazetteer build`"
+            ) from None
         finally:
             if enabled:
                 gc.enable()
@@ -192,7 +194,7 @@ class Gazetteer:
             with self._lock:
                 if self._grid is None:
                     grid: dict[tuple[int, int], list[int]] = {}
-                    for i, (la, lo) in enumerate(zip(self._lat, self._lon)):
+                    for i, (la, lo) in enumerate(zip(self._lat, self._lon, strict=True)):
                         grid.setdefault((math.floor(la), math.floor(lo)), []).append(i)
                     self._grid = grid
         return self._grid
