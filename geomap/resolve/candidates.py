@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..models import Candidate
+from ..models import Candidate, Place
 from ..recognise.spans import Found
 
-__all__ = ["candidates_for", "MAX_CANDIDATES", "AREA_KINDS"]
+__all__ = ["candidates_for", "MAX_CANDIDATES", "AREA_KINDS", "METROPOLIS"]
 
 Lookup = Callable[[str], list[Candidate]]
 
 MAX_CANDIDATES = 25
 # What a demonym can stand for: "Russian" is Russia, never a village called Russian.
 AREA_KINDS = frozenset({"country", "continent", "admin1", "region"})
+_NAMED_AREAS = frozenset({"country", "admin1", "continent"})
+METROPOLIS = 1_000_000
 
 
 def candidates_for(found: Found, lookup: Lookup) -> list[Candidate]:
@@ -27,4 +29,15 @@ def candidates_for(found: Found, lookup: Lookup) -> list[Candidate]:
         cands = [c for c in cands if c.place.kind in AREA_KINDS or c.place.kind == "city"]
         areas = [c for c in cands if c.place.kind in AREA_KINDS]
         cands = areas or cands
-    return [Candidate(c.place, c.primary, c.score, {}) for c in cands[:MAX_CANDIDATES]]
+    out = [Candidate(c.place, c.primary, c.score, {}) for c in cands[:MAX_CANDIDATES]]
+    if found.kind != "demonym" and any(c.primary and c.place.kind in _NAMED_AREAS for c in out):
+        # A bare country or state name usually means the area (or a metropolis of that name:
+        # Washington, New York), not a small town that shares it ("California, Pennsylvania").
+        for c in out:
+            if c.place.kind not in AREA_KINDS and c.place.kind != "water" and not _metropolis(c.place):
+                c.features["shadowed"] = 1.0
+    return out
+
+
+def _metropolis(p: Place) -> bool:
+    return p.kind == "city" and (p.feature_code == "PPLC" or p.population >= METROPOLIS)

@@ -11,6 +11,8 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
   ("Georgia", "Ga.") — the local-lexicon cue that settles "Gainesville" in a Georgia paper;
 - ``home``: the candidate lies in the dateline place's country or region;
 - ``near``: closeness to the other places already resolved (spatial minimality);
+- ``shadowed``: the name is also the primary name of a country or first-level region, and
+  this candidate is a town sharing it (negative weight);
 - ``big_city``: a capital or a city over a million people, which news means by a bare
   name shared with a region ("Washington", "New York").
 """
@@ -27,14 +29,15 @@ from .context import Context, Votes, region_key
 __all__ = ["WEIGHTS", "rank", "confidence", "contains"]
 
 WEIGHTS = {
-    "prior": 4.0,
+    "prior": 3.5,
     "qualified": 3.0,
     "country": 1.6,
-    "region": 2.0,
+    "region": 3.0,
     "named_region": 2.0,
     "home": 0.8,
-    "near": 1.2,
-    "big_city": 0.5,
+    "near": 2.4,
+    "big_city": 0.0,
+    "shadowed": -2.0,
 }
 NEAR_KM = 300.0
 
@@ -95,10 +98,11 @@ def rank(
             "prior": c.score if c.features.get("prior") is None else c.features["prior"],
             "qualified": 1.0 if qualifier is not None and contains(qualifier, p) else 0.0,
             "country": ctx.country_share(p.country_code, own_countries),
-            "region": ctx.region_share(region_key(p), own_regions) if p.kind not in {"country", "admin1"} else 0.0,
+            "region": ctx.region_share(region_key(p), own_regions) if p.kind != "country" else 0.0,
             "named_region": _named_region(p, ctx, mine),
             "home": 0.0,
             "near": _near(p, ctx.points, mine) if ctx.points else 0.0,
+            "shadowed": c.features.get("shadowed", 0.0),
             "big_city": 1.0 if p.kind == "city" and (p.feature_code == "PPLC" or p.population >= 1_000_000) else 0.0,
         }
         if ctx.home is not None and ctx.home.id != p.id:

@@ -75,7 +75,7 @@ class Resolver:
         cands_all = [c for _, c in pairs]
         for cands in cands_all:
             for c in cands:
-                c.features = {"prior": c.score}
+                c.features = {"prior": c.score, "shadowed": c.features.get("shadowed", 0.0)}
         ctx, own = build_context(text, found, cands_all)
         best = self._pass(found, cands_all, ctx, own)
         ctx.points = _points(best, cands_all)
