@@ -25,12 +25,10 @@ from lxml.etree import ParserError
 from ..errors import IngestError
 from ..models import Article
 
-__all__ = ["Entry", "FORMATS", "detect_format", "read_bytes", "parse_time", "decode_text"]
+__all__ = ["Entry", "detect_format", "read_bytes", "parse_time", "decode_text"]
 
 # trafilatura logs every page it cannot extract; geomap reports those itself.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-
-FORMATS = ("text", "markdown", "html", "json", "jsonl", "feed")
 
 _EXTENSIONS = {
     ".txt": "text",

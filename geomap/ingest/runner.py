@@ -1,8 +1,8 @@
 """Ingestion runs: read inputs, skip what is stored, geoparse the rest, store in batches.
 
-Articles are parsed in batches (in this process, or in ``workers`` processes
-that each load the geoparser once) and each batch is written in one short
-transaction by this process. A run killed at any point leaves every committed
+Articles are parsed in batches (in this process, or in ``workers`` forked
+processes that share its loaded geoparser) and each batch is written in one
+short transaction by this process. A run killed at any point leaves every committed
 batch whole; running it again skips those by content hash and stores exactly
 the rest.
 """
