@@ -1,10 +1,10 @@
 """Read queries behind the map and the API: places, a place's mentions, articles.
 
-Each list is one SQL statement that also returns the total row count (a
-``COUNT(*) OVER ()`` window), so a page costs one round trip. The unfiltered
-place list (what the map loads first) reads the maintained ``place_stats``
-table through its ranking index; filters on articles (dates, source, one
-article) aggregate the matching mentions instead.
+Each page is one query for its rows plus a cheap count of the total (or, for
+aggregates, a ``COUNT(*) OVER ()`` window in the same query). The place list
+without article filters (what the map loads first) reads the maintained
+``place_stats`` table through its ranking index; filters on articles (dates,
+source, one article) aggregate the matching articles' mentions instead.
 """
 
 from __future__ import annotations
