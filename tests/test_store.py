@@ -1,23 +1,33 @@
-"""The article store over real SQLite files: writes, filters, pagination, upgrades.
+"""The article store over real databases: writes, filters, pagination, upgrades.
 
-The store's input is a ``ParsedDocument``; these tests build them by hand so
-every count they assert is known exactly.
+Every store test runs on a SQLite file and, where the PostgreSQL server
+binaries and psycopg are installed, on a throw-away PostgreSQL server started
+for the session. The store's input is a ``ParsedDocument``; these tests build
+them by hand so every count they assert is known exactly.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import pwd
+import shutil
 import sqlite3
+import subprocess
+import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 
+from pathlib import Path
+
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, inspect, select
 
 from geomap.config import load_settings
 from geomap.errors import StoreError
 from geomap.models import Article, Mention, ParsedDocument, Place
 from geomap.store import SCHEMA_VERSION, Filters, open_store
 from geomap.store.engine import make_engine
-from geomap.store.schema import articles, create_schema, mentions, places
+from geomap.store.schema import articles, create_schema, mentions, places, schema_version
 
 MOSCOW = Place("gn:524901", "Moscow", 55.75, 37.62, "city", geonameid=524901, country_code="RU", population=10_381_222)
 RUSSIA = Place("gn:2017370", "Russia", 60.0, 100.0, "country", geonameid=2017370, country_code="RU")
@@ -44,9 +54,57 @@ def when(day: int) -> datetime:
     return datetime(2023, 3, day, 12, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server in a temporary folder (unix socket only); its URL template."""
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    pytest.importorskip("psycopg", reason="psycopg (the PostgreSQL driver) is not installed")
+    run_as: list[str] = []
+    folder = Path(tempfile.mkdtemp(prefix="geomap-pg-"))
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no postgres user to run the server")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data = folder / "data"
+    subprocess.run([*run_as, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
+                   check=True, capture_output=True)  # fmt: skip
+    options = f"-k {folder} -p 5432 -c listen_addresses='' -c fsync=off"
+    subprocess.run([*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+                   check=True, capture_output=True)  # fmt: skip
+    yield f"postgresql+psycopg://postgres@/{{db}}?host={folder}&port=5432"
+    subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    """An empty database: the default SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    import psycopg
+
+    template = request.getfixturevalue("postgres_server")
+    name = f"geomap_test_{next(_databases)}"
+    admin = template.format(db="postgres").replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield template.format(db=name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 @pytest.fixture()
-def store():
-    s = open_store()
+def store(database_url):
+    s = open_store(load_settings(database_url=database_url))
     yield s
     s.close()
 
@@ -76,7 +134,8 @@ def test_add_is_idempotent_by_content(store):
     first = store.add(Article(text, "A"), doc(text, MOSCOW))
     again = store.add(Article("  Talks   in\nMoscow. ", "A copy"), doc(text, MOSCOW))
     assert first[1] is True and again == (first[0], False)
-    assert store.stats() == {"articles": 1, "places": 1, "mentions": 1, "schema_version": SCHEMA_VERSION, "backend": "sqlite"}
+    backend = store.engine.dialect.name
+    assert store.stats() == {"articles": 1, "places": 1, "mentions": 1, "schema_version": SCHEMA_VERSION, "backend": backend}
 
 
 def test_add_many_reports_each_item_and_duplicates_within_a_batch(store):
@@ -203,7 +262,8 @@ def test_times_are_stored_as_utc(store):
     assert store.articles().items[0]["published"] == "2023-03-01T00:00:00+00:00"
 
 
-def test_sqlite_file_is_wal_with_foreign_keys(store):
+def test_sqlite_file_is_wal_with_foreign_keys():
+    store = open_store()
     settings = load_settings()
     assert settings.database.endswith("geomap.sqlite")
     path = settings.data_dir / "geomap.sqlite"
@@ -212,10 +272,11 @@ def test_sqlite_file_is_wal_with_foreign_keys(store):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert store.integrity_check() == "ok"
+    store.close()
 
 
-def test_upgrade_from_version_1(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+def test_upgrade_from_version_1(database_url, tmp_path):
+    url = database_url or f"sqlite:///{tmp_path / 'old.sqlite'}"
     engine = make_engine(url)
     with engine.begin() as conn:
         create_schema(conn, version=1)
@@ -229,8 +290,10 @@ def test_upgrade_from_version_1(tmp_path):
             insert(mentions),
             [{"article_id": 1, "place_id": "gn:524901", "start_char": s, "end_char": s + 6, "surface": "Moscow"} for s in (0, 8)],
         )
+    with engine.connect() as conn:
+        assert conn.execute(select(schema_version.c.version)).scalar() == 1
+        assert "place_stats" not in inspect(conn).get_table_names()
     engine.dispose()
-    assert sqlite3.connect(tmp_path / "old.sqlite").execute("SELECT version FROM schema_version").fetchone() == (1,)
 
     store = open_store(load_settings(database_url=url))
     assert store.stats()["schema_version"] == 2
