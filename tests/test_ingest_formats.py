@@ -100,6 +100,17 @@ def test_json_object_array_and_jsonl_with_one_bad_line(tmp_path):
     assert '"text"' in reasons["many.json#3"]
 
 
+def test_jsonl_is_streamed_and_a_line_in_another_encoding_is_skipped_alone(tmp_path):
+    lines = [json.dumps({"text": "Rain in Lviv."}).encode(), '{"text": "Café in Zürich."}'.encode("latin-1"),
+             json.dumps({"text": "Snow in Kyiv."}, ensure_ascii=False).encode()]  # fmt: skip
+    (tmp_path / "mixed.jsonl").write_bytes(b"\n".join(lines))
+    arts, errors = read(tmp_path / "mixed.jsonl")
+    assert [a.text for _, a in arts] == ["Rain in Lviv.", "Snow in Kyiv."]
+    assert len(errors) == 1 and errors[0][0].endswith("mixed.jsonl:2") and "not UTF-8" in errors[0][1]
+    (tmp_path / "zip.jsonl").write_bytes(b"PK\x03\x04" + bytes(100))
+    assert "ZIP" in read(tmp_path / "zip.jsonl")[1][0][1]
+
+
 def test_rss_and_atom_entries_with_html_stripped(tmp_path):
     (tmp_path / "wire.rss").write_text(RSS, encoding="utf-8")
     (tmp_path / "atom.xml").write_text(ATOM, encoding="utf-8")

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,7 +25,7 @@ from lxml.etree import ParserError
 from ..errors import IngestError
 from ..models import Article
 
-__all__ = ["Entry", "detect_format", "read_bytes", "parse_time", "decode_text"]
+__all__ = ["Entry", "detect_format", "read_jsonl_lines", "refuse_binary", "read_bytes", "parse_time", "decode_text"]
 
 # trafilatura logs every page it cannot extract; geomap reports those itself.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -98,7 +98,8 @@ def detect_format(data: bytes, *, name: str = "", content_type: str = "") -> str
     return "text"
 
 
-def _refuse_binary(data: bytes) -> None:
+def refuse_binary(data: bytes) -> None:
+    """Stop at empty input and at files that are plainly not text (images, archives, NUL bytes)."""
     if not data.strip():
         raise IngestError("empty input: nothing to read")
     for magic, what in _MAGIC.items():
@@ -196,16 +197,25 @@ def _record(obj: Any, origin: str, source: str | None) -> Entry:
         return Entry(origin, error=exc.message)
 
 
-def _read_jsonl(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
-    for number, line in enumerate(decode_text(data).splitlines(), start=1):
-        if not line.strip():
+def read_jsonl_lines(lines: Iterable[bytes], origin: str, source: str | None = None) -> Iterator[Entry]:
+    """One record per line, read as a stream; a bad line (JSON or encoding) is reported alone."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
+        where = f"{origin}:{number}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Entry(f"{origin}:{number}", error=f"invalid JSON: {exc.msg} (column {exc.colno})")
+            obj = json.loads(decode_text(raw))
+        except IngestError as exc:  # this line is not UTF-8
+            yield Entry(where, error=exc.message)
             continue
-        yield _record(obj, f"{origin}:{number}", source)
+        except json.JSONDecodeError as exc:
+            yield Entry(where, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        yield _record(obj, where, source)
+
+
+def _read_jsonl(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
+    yield from read_jsonl_lines(data.splitlines(), origin, source)
 
 
 def _read_json(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
@@ -266,7 +276,7 @@ _READERS = {
 def read_bytes(data: bytes, origin: str, *, fmt: str, source: str | None = None, url: str | None = None) -> Iterator[Entry]:
     """Every article in ``data`` read as ``fmt``; a whole-input failure is one error entry."""
     try:
-        _refuse_binary(data)
+        refuse_binary(data)
         reader = _read_html(data, origin, source, url) if fmt == "html" else _READERS[fmt](data, origin, source)
         yield from reader
     except IngestError as exc:

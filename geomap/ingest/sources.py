@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .. import __version__ as _version
-from .formats import Entry, detect_format, read_bytes
+from ..errors import IngestError
+from .formats import Entry, detect_format, read_bytes, read_jsonl_lines, refuse_binary
 
 __all__ = ["read_path", "fetch_url", "MAX_INPUT_BYTES"]
 
@@ -52,15 +53,25 @@ def _read_url(url: str, source: str | None) -> Iterator[Entry]:
 
 
 def _read_file(path: Path, source: str | None) -> Iterator[Entry]:
+    origin = str(path)
     try:
+        if detect_format(b"", name=path.name) == "jsonl":  # streamed: exports can be large
+            with path.open("rb") as fh:
+                refuse_binary(fh.read(8192))
+                fh.seek(0)
+                yield from read_jsonl_lines(fh, origin, source)
+            return
         if path.stat().st_size > MAX_INPUT_BYTES:
-            yield Entry(str(path), error=f"larger than {MAX_INPUT_BYTES // 2**20} MB; split it")
+            yield Entry(origin, error=f"larger than {MAX_INPUT_BYTES // 2**20} MB; split it (or use JSON Lines, read as a stream)")
             return
         data = path.read_bytes()
-    except OSError as exc:
-        yield Entry(str(path), error=f"cannot read: {exc.strerror or exc}")
+    except IngestError as exc:
+        yield Entry(origin, error=exc.message)
         return
-    yield from read_bytes(data, str(path), fmt=detect_format(data, name=path.name), source=source)
+    except OSError as exc:
+        yield Entry(origin, error=f"cannot read: {exc.strerror or exc}")
+        return
+    yield from read_bytes(data, origin, fmt=detect_format(data, name=path.name), source=source)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
