@@ -171,3 +171,16 @@ def test_docs_page_lists_endpoints(client: FlaskClient) -> None:
     for path in ("/api/places", "/api/articles", "/parse/text", "/api/geocode", "/api/extract"):
         assert path in html
     assert _external_urls(html) == set()
+
+
+def test_gzip_when_accepted(client: FlaskClient) -> None:
+    import gzip
+    import json
+
+    plain = client.get("/api/map")
+    packed = client.get("/api/map", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers and packed.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    js = client.get("/assets/leaflet/leaflet.js", headers={"Accept-Encoding": "gzip"})
+    assert js.headers["Content-Encoding"] == "gzip" and gzip.decompress(js.data).startswith(b"/* @preserve")
+    assert "Accept-Encoding" in js.headers["Vary"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Settings, load_settings
+from .compress import install_compression
 from .errors import register_error_handlers
 from .security import install_security_headers
 from .state import EXTENSION, Services
@@ -32,4 +33,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     install_security_headers(app, settings)
+    install_compression(app)
     return app

@@ -10,6 +10,7 @@ served stale. Other backends are not cached.
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -18,6 +19,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Response, request
+
+from .compress import accepts_gzip, gzip_bytes
 
 __all__ = ["ResponseCache", "cached"]
 
@@ -31,6 +34,7 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, tuple[int, bytes, str, dict[str, str]]] = OrderedDict()
         self._max = max_entries
+        self._computing: dict[str, threading.Lock] = {}
         self._conn: sqlite3.Connection | None = None
         if sqlite_path:
             self._conn = sqlite3.connect(sqlite_path, check_same_thread=False, isolation_level=None)
@@ -53,16 +57,30 @@ class ResponseCache:
                 return None
             self._entries.move_to_end(key)
         _, body, mimetype, headers = hit
-        return Response(body, mimetype=mimetype, headers=headers)
+        if accepts_gzip():
+            return Response(body, mimetype=mimetype, headers=headers)
+        plain = {k: v for k, v in headers.items() if k != "Content-Encoding"}
+        return Response(gzip.decompress(body), mimetype=mimetype, headers=plain)
 
     def put(self, key: str, version: int, resp: Response) -> None:
-        """Remember a successful response."""
+        """Remember a successful response, gzip-compressed once here rather than on every hit."""
         headers = {k: v for k, v in resp.headers.items() if k in {"Content-Disposition", "X-Total-Count"}}
+        headers["Content-Encoding"] = "gzip"
         with self._lock:
-            self._entries[key] = (version, resp.get_data(), resp.mimetype or "application/json", headers)
+            self._entries[key] = (version, gzip_bytes(resp.get_data()), resp.mimetype or "application/json", headers)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
+
+    def key_lock(self, key: str) -> threading.Lock:
+        """One lock per URL, so concurrent misses compute an answer once and the rest wait for it."""
+        with self._lock:
+            lock = self._computing.get(key)
+            if lock is None:
+                if len(self._computing) > 4 * self._max:
+                    self._computing.clear()
+                lock = self._computing[key] = threading.Lock()
+            return lock
 
     def close(self) -> None:
         """Close the dedicated connection."""
@@ -81,13 +99,19 @@ def cached(view: F) -> F:
         cache = services().cache
         version = cache.version()
         key = request.full_path
-        if version is not None:
-            hit = cache.get(key, version)
+        if version is None:
+            return view(*args, **kwargs)
+        hit = cache.get(key, version)
+        if hit is not None:
+            return hit
+        with cache.key_lock(key):
+            hit = cache.get(key, version)  # another request may have filled it while we waited
             if hit is not None:
                 return hit
-        resp = view(*args, **kwargs)
-        if version is not None and isinstance(resp, Response) and resp.status_code == 200:
-            cache.put(key, version, resp)
-        return resp
+            resp = view(*args, **kwargs)
+            if isinstance(resp, Response) and resp.status_code == 200:
+                cache.put(key, version, resp)
+                return cache.get(key, version) or resp
+            return resp
 
     return wrapper  # type: ignore[return-value]

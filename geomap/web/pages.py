@@ -50,4 +50,7 @@ def docs() -> str:
 @assets.get("/<package>/<path:name>")
 def asset(package: str, name: str) -> Response:
     """Leaflet, markercluster, jQuery, Font Awesome and geomap's own files, served locally."""
-    return send_file(asset_file(package, name), max_age=86400)
+    path = asset_file(package, name)
+    resp = send_file(path, max_age=86400)
+    resp.geomap_file = path  # type: ignore[attr-defined]  # lets compression reuse one gzip per file
+    return resp
