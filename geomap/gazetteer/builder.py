@@ -10,6 +10,7 @@ a minute, once, with a progress bar.
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import math
 import os
 import pickle
@@ -34,6 +35,7 @@ __all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "pri
 FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
+BUILD_CODE = ("sources.py", "builder.py", "normalise.py", "records.py", "geonames.py")
 # Short keys that are real names for countries and US states rather than noise.
 SHORT_KEEP = {"us", "uk"}
 ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see alternate_score)
@@ -72,10 +74,14 @@ def alternate_score(rec: sources.RawRecord) -> float:
 
 
 def expected_stamp(directory: Path) -> dict[str, Any]:
-    """What an up-to-date index must have been built from (format, package versions, data files)."""
+    """What an up-to-date index must have been built from: format, package versions, data files
+    and the code that turns them into records and keys (a changed rule must not meet an old index)."""
     digest = hashlib.sha256()
     for name in DATA_FILES:
         digest.update(sources.data_file_text(name).encode())
+    package = importlib.resources.files(__package__)
+    for name in BUILD_CODE:
+        digest.update((package / name).read_bytes())
     imported = directory / IMPORTED_FILE
     if imported.exists():
         st = imported.stat()

@@ -228,9 +228,17 @@ def read_admin1(cities: list[RawRecord], admin1_names: dict[tuple[str, str], str
     for (cc, code), name in admin1_names.items():
         by_country[cc][code] = name
     for cc, subs in iso.items():
-        top = {code: {**s, "name": _BRACKETS.sub("", s["name"]).strip()} for code, s in subs.items()
-               if s.get("parentCode") is None and s.get("latLng")}
-        links = _link_admin1(cc, top, by_country.get(cc, {}), centres)
+        clean = {code: {**s, "name": _BRACKETS.sub("", s["name"]).strip()} for code, s in subs.items()
+                 if s.get("latLng")}
+        top = {code: s for code, s in clean.items() if s.get("parentCode") is None}
+        gn = by_country.get(cc, {})
+        links = _link_admin1(cc, top, gn, centres, by_place=False)
+        # GeoNames' first level can be ISO's second (Indonesia: provinces under island groups)
+        lower = {code: s for code, s in clean.items() if code not in top}
+        links.update(_link_admin1(cc, lower, _unlinked(gn, links), centres, by_place=False))
+        top.update({code: lower[code] for code in links if code in lower})
+        unlinked_top = {code: s for code, s in top.items() if code not in links}
+        links.update(_link_admin1(cc, unlinked_top, _unlinked(gn, links), centres))
         for code, s in top.items():
             suffix = code.split("-", 1)[1]
             english = [p.rsplit(" (", 1)[0].strip() for p in (s.get("localOtherName") or "").split(",")
@@ -252,7 +260,14 @@ def read_admin1(cities: list[RawRecord], admin1_names: dict[tuple[str, str], str
             )
 
 
-def _link_admin1(cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict) -> dict[str, str]:
+def _unlinked(gn: dict[str, str], links: dict[str, str]) -> dict[str, str]:
+    taken = set(links.values())
+    return {g: name for g, name in gn.items() if g not in taken}
+
+
+def _link_admin1(
+    cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict, *, by_place: bool = True
+) -> dict[str, str]:
     """ISO 3166-2 code → GeoNames admin1 code: best name matches first, then nearest unlinked centre."""
     pairs = []
     for code, s in top.items():
@@ -275,7 +290,7 @@ def _link_admin1(cc: str, top: dict[str, dict], gn: dict[str, str], centres: dic
             taken.add(gcode)
     for code, s in top.items():
         free = [g for g in gn if g not in taken]
-        if code in links or not free:
+        if code in links or not free or not by_place:
             continue
         lat, lon = s["latLng"]
         best = min(free, key=lambda g: _dist2(lat, lon, centres.get((cc, g))))
