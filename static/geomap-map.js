@@ -182,6 +182,11 @@
         entries.push({ name: p.name, detail: [p.admin1_name, p.country_code].filter(Boolean).join(", "), mentions: p.mentions || 0, marker: marker });
         mentions += p.mentions || 0;
       });
+      if (!state.fitted && markers.length) {
+        // Fit first, so the clusters are computed once, at the zoom the user sees.
+        map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })).pad(0.1), { maxZoom: 7, animate: false });
+        state.fitted = true;
+      }
       cluster.addLayers(markers);
       heat.setPoints(points);
       panel.setPlaces(entries);
@@ -192,10 +197,6 @@
         var text = fmt(markers.length) + (markers.length === 1 ? " place, " : " places, ") + fmt(mentions) + " mentions \u2014 numbers on markers count mentions";
         if (collection.truncated) { text += " (showing the " + fmt(markers.length) + " most mentioned of " + fmt(collection.total) + ")"; }
         status.set(text);
-      }
-      if (!state.fitted && markers.length) {
-        map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })).pad(0.1), { maxZoom: 7, animate: false });
-        state.fitted = true;
       }
       document.documentElement.setAttribute("data-geomap-ready", String(markers.length));
     }
