@@ -180,6 +180,8 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        if args.data_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
