@@ -123,9 +123,10 @@ _worker_parser: Parser | None = None
 
 
 def _init_worker(parent: Parser | None, settings: Settings) -> None:
-    """Worker set-up: the parent's loaded parser (fork) or a new one; die with the parent."""
+    """Worker set-up: the parent's loaded parser (fork) or a new one; Ctrl-C and death are the parent's."""
     global _worker_parser
     _worker_parser = parent if parent is not None else _parser(settings)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool; no traceback per worker
     if sys.platform.startswith("linux"):  # a SIGKILLed ingest must not leave workers behind
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
