@@ -8,11 +8,13 @@ cheap and ``/api/health`` never waits on them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
 from ..config import Settings
+from ..models import ParsedDocument
 from .cache import ResponseCache
 
 if TYPE_CHECKING:
@@ -24,6 +26,25 @@ __all__ = ["Services", "services"]
 EXTENSION = "geomap"
 
 
+class _SerialParser:
+    """Runs one parse at a time: the parser loads lazily and memoises, and threads gain nothing
+    on CPU-bound parsing under the GIL anyway."""
+
+    def __init__(self, parser: Geoparser) -> None:
+        self._parser = parser
+        self._lock = threading.Lock()
+
+    def parse(self, text: str, *, title: str | None = None) -> ParsedDocument:
+        """``Geoparser.parse`` under the lock."""
+        with self._lock:
+            return self._parser.parse(text, title=title)
+
+    def parse_many(self, texts: Iterable[str], *, batch_size: int = 32) -> list[ParsedDocument]:
+        """``Geoparser.parse_many`` under the lock (what ingestion's ``Parser`` protocol asks for)."""
+        with self._lock:
+            return list(self._parser.parse_many(texts, batch_size=batch_size))
+
+
 class Services:
     """Lazily opened store and geoparser for one Flask app."""
 
@@ -31,7 +52,7 @@ class Services:
         self.settings = settings
         self._lock = threading.Lock()
         self._store: Store | None = None
-        self._parser: Geoparser | None = None
+        self._parser: _SerialParser | None = None
         self._cache: ResponseCache | None = None
 
     @property
@@ -58,14 +79,14 @@ class Services:
         return self._cache
 
     @property
-    def parser(self) -> Geoparser:
-        """The geoparser, loaded once (spaCy model + gazetteer)."""
+    def parser(self) -> _SerialParser:
+        """The geoparser, loaded once (spaCy model + gazetteer), used by one request at a time."""
         if self._parser is None:
             with self._lock:
                 if self._parser is None:
                     from ..pipeline import Geoparser
 
-                    self._parser = Geoparser(self.settings)
+                    self._parser = _SerialParser(Geoparser(self.settings))
         return self._parser
 
     def status(self) -> dict[str, Any]:
