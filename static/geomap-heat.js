@@ -1,7 +1,8 @@
 /* geomap heat layer: a small canvas heat map for Leaflet.
- * Points are [lat, lon, weight]; each is stamped as a blurred disc whose
- * opacity follows its weight, then the summed alpha is coloured through a
- * palette. Redrawn after every move/zoom; hidden while zoom animates. */
+ * Points are [lat, lon, weight]; their weights are summed per screen cell,
+ * each cell is stamped as a blurred disc whose opacity follows the square
+ * root of its share of the densest cell, and the summed alpha is coloured
+ * through a palette. Redrawn after every move/zoom; hidden while zoom animates. */
 (function () {
   "use strict";
 
@@ -36,7 +37,7 @@
   }
 
   L.GeomapHeat = L.Layer.extend({
-    options: { radius: 16, blur: 14, minOpacity: 0.2, maxOpacity: 0.85 },
+    options: { radius: 16, blur: 14, minOpacity: 0.08, maxOpacity: 0.85 },
 
     initialize: function (points, options) {
       L.setOptions(this, options);
@@ -72,14 +73,26 @@
       if (!points.length) { return; }
       this._stamp = this._stamp || makeStamp(opts.radius, opts.blur);
       this._palette = this._palette || makePalette();
-      var r = opts.radius + opts.blur, view = map.getBounds().pad(0.25), max = 0, i;
-      for (i = 0; i < points.length; i++) { max = Math.max(max, points[i][2]); }
+      // Sum the weights of the points in view per screen cell first, so a thousand
+      // overlapping points read as dense rather than saturating the whole map.
+      var r = opts.radius + opts.blur, view = map.getBounds().pad(0.25), cell = opts.radius / 2;
+      var cells = {}, max = 0, i, key, c;
       for (i = 0; i < points.length; i++) {
         var p = points[i];
         if (!view.contains([p[0], p[1]])) { continue; }
         var xy = map.latLngToContainerPoint([p[0], p[1]]);
-        ctx.globalAlpha = Math.min(1, Math.max(p[2] / max, opts.minOpacity));
-        ctx.drawImage(this._stamp, xy.x - r, xy.y - r);
+        key = Math.floor(xy.x / cell) + ":" + Math.floor(xy.y / cell);
+        c = cells[key] || (cells[key] = { x: 0, y: 0, w: 0 });
+        c.x += xy.x * p[2];
+        c.y += xy.y * p[2];
+        c.w += p[2];
+        max = Math.max(max, c.w);
+      }
+      for (key in cells) {
+        c = cells[key];
+        if (!c.w) { continue; }
+        ctx.globalAlpha = Math.min(1, Math.max(Math.sqrt(c.w / max), opts.minOpacity));
+        ctx.drawImage(this._stamp, c.x / c.w - r, c.y / c.w - r);
       }
       var image = ctx.getImageData(0, 0, size.x, size.y), data = image.data, palette = this._palette;
       var ceiling = Math.round(opts.maxOpacity * 255);
