@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -57,6 +58,11 @@ def normalise(name: str) -> str:
     """
     if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH:
         return ""
+    return _key(name)
+
+
+@lru_cache(maxsize=1 << 16)  # text repeats its names; transliteration is the slow part
+def _key(name: str) -> str:
     if _PLAIN.match(name):  # fast path for the common case: letters and single spaces
         words = name.lower().split(" ")
     else:
