@@ -252,3 +252,30 @@ def test_export_opens_from_disk(served: Served, tiles: TileServer, browser: Any,
     assert page.locator(".leaflet-popup .geomap-snippet").first.inner_text().strip() == _moscow_snippet(served).strip()
     assert watch.errors == [] and watch.foreign({urlsplit(tiles.url.split("{")[0]).netloc}) == []
     page.close()
+
+
+def test_popup_pages_with_more_button(served: Served, tiles: TileServer, browser: Any) -> None:
+    """Twelve newer articles about Moscow: the popup shows ten mentions, then More loads the rest."""
+    for day in range(1, 13):
+        body = json.dumps({"title": f"Moscow day {day}", "text": f"Officials met in Moscow on day {day} of the talks.",
+                           "url": f"https://example.org/moscow/{day}", "source": "Wire",
+                           "published": f"2030-01-{day:02d}"}).encode()
+        request = urllib.request.Request(served.base + "/api/articles", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=60).close()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    watch = Watch(page)
+    page.goto(served.base + "/")
+    page.wait_for_selector(MARKER, timeout=30_000)
+    page.fill(".geomap-search", "Moscow")
+    page.locator(".geomap-results li", has_text="Moscow").first.click()
+    page.wait_for_selector(".leaflet-popup .geomap-more button", timeout=15_000)
+    items = page.locator(".leaflet-popup .geomap-mentions > li")
+    assert items.count() == 10 and items.first.locator("a").inner_text() == "Moscow day 12"
+    assert items.first.locator("a").get_attribute("href") == "https://example.org/moscow/12"
+    page.click(".leaflet-popup .geomap-more button")
+    page.wait_for_selector(".leaflet-popup .geomap-more button", state="detached", timeout=15_000)
+    titles = [t.strip() for t in page.locator(".leaflet-popup .geomap-article").all_inner_texts()]
+    assert titles[:12] == [f"Moscow day {d}" for d in range(12, 0, -1)] and len(titles) == 13
+    assert watch.errors == [] and watch.foreign(_allowed(served, tiles)) == []
+    page.close()
