@@ -2,6 +2,7 @@
 
     python benchmarks/gazetteer.py            # builds a fresh index in a temporary folder first
     python benchmarks/gazetteer.py --no-build # measures the index at GEOMAP_GAZETTEER_DIR / the data dir
+    python benchmarks/gazetteer.py --no-build --corpus ../shared/eval/LGL.jsonl  # + names as news writes them
 
 Targets (issue 2): cold load ≤ 1 s, ≥ 100,000 lookups/s, ≥ 230,000 places.
 """
@@ -9,6 +10,7 @@ Targets (issue 2): cold load ≤ 1 s, ≥ 100,000 lookups/s, ≥ 230,000 places.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import statistics
@@ -71,6 +73,8 @@ def main() -> None:
     parser.add_argument("--no-build", action="store_true", help="measure the existing index instead of building one")
     parser.add_argument("--lookups", type=int, default=200_000, help="lookups to time (default 200,000)")
     parser.add_argument("--loads", type=int, default=5, help="cold loads to time (default 5)")
+    parser.add_argument("--corpus", type=Path, action="append", default=[],
+                        help="also time lookups of the toponym names of this JSONL gold file (../shared/eval/*.jsonl)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,6 +101,14 @@ def main() -> None:
             elapsed = time.perf_counter() - t
             print(f"lookups ({label}): {len(queries) / elapsed:8,.0f} /s ({len(queries):,} mixed queries, "
                   f"{hits / len(queries):.0%} found; {note})")
+        for corpus in args.corpus:
+            names = [t["name"] for line in corpus.open(encoding="utf-8") if line.strip()
+                     for t in json.loads(line)["toponyms"]]
+            t = time.perf_counter()
+            for q in names:
+                gaz.lookup(q)
+            print(f"lookups ({corpus.stem}): {len(names) / (time.perf_counter() - t):8,.0f} /s "
+                  f"({len(names):,} toponyms as written in the texts)")
         print(f"machine baseline: {_dict_gets_per_second():8,.0f} plain dict.get calls/s "
               "(compare lookups/s across machines)")
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
