@@ -13,6 +13,7 @@ which is what makes recognition fast.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -92,6 +93,8 @@ class Recogniser:
             yield self._merge(text, found, doc_ents)
 
     def _merge(self, text: str, found: list[Found], ents: list[Entity]) -> list[Found]:
+        ents.sort(key=lambda e: e.start)
+        starts = [e.start for e in ents]
         people = _people(text, ents)
         lowered = _lowercase_words(text)
         out: list[Found] = []
@@ -100,7 +103,7 @@ class Recogniser:
                 out.extend(self._ner_places(text, ent, found))
         maybe: list[Found] = []
         for f in found:
-            ent = _covering(f, ents)
+            ent = _covering(f, ents, starts)
             if ent is not None:
                 f.label = ent.label
             verdict = self._verdict(f, ent, text, people, lowered)
@@ -195,11 +198,16 @@ def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
     return _LEADING.sub("", before).strip() == "" or before.rstrip().endswith((" of", "-"))
 
 
-def _covering(f: Found, ents: Sequence[Entity]) -> Entity | None:
-    """The non-place entity that overlaps ``f`` (place entities are handled by ``_ner_places``)."""
-    for e in ents:
-        if e.start < f.end and f.start < e.end:
+def _covering(f: Found, ents: Sequence[Entity], starts: Sequence[int]) -> Entity | None:
+    """The entity overlapping ``f`` (``ents`` sorted and non-overlapping, ``starts`` their starts)."""
+    k = bisect_left(starts, f.end) - 1
+    while k >= 0:
+        e = ents[k]
+        if e.end <= f.start:
+            return None
+        if e.start < f.end:
             return e
+        k -= 1
     return None
 
 
@@ -228,11 +236,16 @@ def _without_overlaps(spans: list[Found]) -> list[Found]:
     """Keep the longest span where spans overlap; on equal length, the stronger source."""
     rank = {s: i for i, s in enumerate(SOURCES)}
     ordered = sorted(spans, key=lambda f: (-(f.end - f.start), rank.get(f.source, 99), f.start))
-    kept: list[Found] = []
+    starts: list[int] = []
+    kept: list[Found] = []  # sorted by start, non-overlapping
     for f in ordered:
-        if all(f.end <= k.start or k.end <= f.start for k in kept):
-            kept.append(f)
-    kept.sort(key=lambda f: f.start)
+        k = bisect_left(starts, f.start)
+        if k < len(kept) and kept[k].start < f.end:
+            continue
+        if k > 0 and kept[k - 1].end > f.start:
+            continue
+        starts.insert(k, f.start)
+        kept.insert(k, f)
     return kept
 
 

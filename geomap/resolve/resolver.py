@@ -46,7 +46,7 @@ def snippet(text: str, sentence: tuple[int, int], start: int, end: int) -> str:
     return " ".join(text[s:e].split())
 
 
-MAX_POINTS = 200  # nearness looks at the document's heaviest places only: bounded work on huge texts
+MAX_POINTS = 60  # nearness looks at the document's heaviest places only: bounded work on huge texts
 
 
 def _points(best: Sequence[Candidate | None], cands_all: Sequence[list[Candidate]]) -> dict[str, tuple[float, float, float]]:
@@ -119,16 +119,34 @@ class Resolver:
         """
         quals = set(ctx.qualifier_of.values())
         qualifier_place: dict[int, Place] = {}
-        for i in sorted(range(len(found)), key=lambda i: i not in quals):
+
+        def rank_one(i: int) -> None:
             q = ctx.qualifier_of.get(i)
             rank(cands_all[i], ctx, own[i], qualifier_place.get(q) if q is not None else None, mine[i] if mine else None)
-            if i in quals and cands_all[i]:
-                qualifier_place[i] = cands_all[i][0].place
+
+        for i in sorted(quals):
+            rank_one(i)
+            qualifier_place[i] = cands_all[i][0].place
         groups: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, f in enumerate(found):
             q = ctx.qualifier_of.get(i)
             qual = qualifier_place[q].id if q is not None and q in qualifier_place else ""
             groups[(normalise(f.name), qual)].append(i)
+        for members in groups.values():
+            # Mentions of one name share their evidence: rank the first, copy to the others.
+            rep = members[0]
+            if rep not in quals:
+                rank_one(rep)
+            ranked = {c.place.id: c for c in cands_all[rep]}
+            for i in members[1:]:
+                if i in quals:
+                    continue
+                if len(cands_all[i]) == len(ranked) and all(c.place.id in ranked for c in cands_all[i]):
+                    for c in cands_all[i]:
+                        c.score, c.features = ranked[c.place.id].score, ranked[c.place.id].features
+                    cands_all[i].sort(key=lambda c: -c.score)
+                else:
+                    rank_one(i)
         settled: dict[str, str] = {}
         best: list[Candidate | None] = [None] * len(found)
         for (name, qual), members in sorted(groups.items(), key=lambda kv: not kv[0][1]):
