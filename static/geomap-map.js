@@ -93,9 +93,11 @@
 
   gm.init = function (map, tiles, opts) {
     var state = { filters: opts.filters || {}, fitted: false };
+    // Clustering stops at city scale: fewer zoom levels to index keeps 10,000 places fast to load.
+    map.setMinZoom(2);
     var cluster = L.markerClusterGroup({
       chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 32,
-      spiderfyOnMaxZoom: true, iconCreateFunction: clusterIcon
+      disableClusteringAtZoom: 11, spiderfyOnMaxZoom: false, iconCreateFunction: clusterIcon
     });
     var heat = L.geomapHeat([]);
     cluster.addTo(map);
