@@ -17,7 +17,7 @@ from .features import feature_collection, place_feature
 __all__ = ["map_data", "live_page", "export_page", "MAP_LIMIT", "EXPORT_LIMIT", "PREVIEW_MENTIONS"]
 
 MAP_LIMIT = 20_000  # places the live map loads at most (most mentioned first)
-EXPORT_LIMIT = 5_000  # places an export holds at most
+EXPORT_LIMIT = 2_000  # places an export holds at most (one mentions query each: keep the export quick)
 PREVIEW_MENTIONS = 5  # newest mentions per place inlined in an export popup
 
 _MAP_FIELDS = ("id", "name", "kind", "country_code", "admin1_name", "mentions", "articles")
