@@ -82,6 +82,19 @@ def test_spellings_find_the_same_place(gaz: Gazetteer, a: str, b: str) -> None:
     assert gaz.lookup(a)[0].place.id == gaz.lookup(b)[0].place.id
 
 
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Kyiv Oblast", "Kyivska oblast"), ("Kyiv region", "Kyivska oblast"), ("Kyiv", "Kyiv"),
+    ("Washington State", "Washington"), ("Donetsk", "Donetsk"), ("Bavaria", "Bayern"),
+    ("Bosnia", "Bosnia and Herzegovina"),
+    ("Dorset", "Dorset"), ("Rapides", "Rapides Parish"), ("Cook County", "Cook County"),
+])
+def test_region_words_and_exonyms(gaz: Gazetteer, name: str, expected: str) -> None:
+    top = gaz.lookup(name)[0].place
+    assert top.name == expected
+    if name in ("Washington State", "Cook County"):
+        assert top.admin1_name in ("Washington", "Illinois")
+
+
 @pytest.mark.parametrize(("a", "b"), [
     ("St. Louis", "Saint Louis"), ("the Hague", "Hague"), ("Côte d’Ivoire", "Cote d'Ivoire"),
     ("Ivano-Frankivsk", "ivano frankivsk"), ("Łódź", "Lodz"), ("U.S.A.", "USA"), ("Mt. Everest", "mount everest"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import math
 import pickle
+import re
 import threading
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -29,6 +30,8 @@ _REGION_KINDS = frozenset({"admin1", "admin2", "region"})
 # Transliteration variants tried only when a name has no match ("Zaporizhzhya" → "Zaporizhzhia").
 _VARIANTS = (("ya", "ia"), ("ia", "ya"), ("iyi", "ii"), ("ii", "iyi"), ("yu", "iu"), ("iu", "yu"), ("ye", "ie"))
 _EARTH_KM = 6371.0088
+# Words in a region's own name that mark it as the region rather than a city-region ("Kyivska oblast").
+_REGION_WORD = re.compile(r"\b(?:oblast|region|province|governorate|prefecture|krai|kray|voivodeship|raion|rayon)\b")
 
 
 class Gazetteer:
@@ -112,6 +115,10 @@ class Gazetteer:
                 if hits:
                     break
         out = [Candidate(place=self.place(i), primary=p, score=self._score(i, p)) for i, p in hits.items()]
+        if split:  # "Kyiv Oblast": the oblast, not the city-region that shares the name
+            for c in out:
+                if c.place.kind in _REGION_KINDS and _REGION_WORD.search(normalise(c.place.name)):
+                    c.score += 0.005
         out.sort(key=_by_score)
         return out
 

@@ -52,6 +52,7 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "TR": ("Türkiye", "Turkiye"),
     "VA": ("Vatican", "Vatican City", "Holy See"),
     "NL": ("Holland",),
+    "BA": ("Bosnia", "Bosnia-Herzegovina"),
 }
 
 
