@@ -160,7 +160,8 @@ class Recogniser:
                 if not exact:
                     return _NO
                 return _YES if _strong(f, 100_000) or (_locative(text, f) and _strong(f, 10_000)) else _MAYBE
-            if ent.label not in {"ORG", "FAC"} or not (exact or _place_inside_org(f, ent, text)):
+            # The small model calls some towns ORG, PRODUCT or PERSON ("Bakhmut"): an exact span may still be a place.
+            if not exact and (ent.label not in {"ORG", "FAC"} or not _place_inside_org(f, ent, text)):
                 return _NO
             return _YES if _strong(f, 10_000) else _MAYBE
         key = f.text.lower()

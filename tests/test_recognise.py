@@ -1,0 +1,147 @@
+"""Recognition on real text with the real spaCy model and the real gazetteer."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from geomap.errors import InputError
+from geomap.evaluate import great_circle_km
+from geomap.pipeline import Geoparser, default_geoparser
+
+
+@pytest.fixture(scope="module")
+def gp() -> Geoparser:
+    return default_geoparser().load()
+
+
+def _names(doc) -> list[tuple[str, str]]:
+    return [(m.text, m.place.name) for m in doc.mentions]
+
+
+def test_seed_article_every_place_form_found_and_close(gp: Geoparser, shared_dir) -> None:
+    gold = json.loads((shared_dir / "eval" / "seed_article.json").read_text(encoding="utf-8"))
+    doc = gp.parse(gold["text"])
+    found = {(m.start, m.end): m for m in doc.mentions}
+    missed, far = [], []
+    for t in gold["toponyms"]:
+        m = found.get((t["start"], t["end"]))
+        if m is None:
+            missed.append(t["name"])
+        elif great_circle_km(t["lat"], t["lon"], m.place.lat, m.place.lon) > 161:
+            far.append((t["name"], m.place.name))
+    forms = {t["name"] for t in gold["toponyms"]}
+    assert len(forms) == 25
+    # "Soviet Union" is the one form the gazetteer has no record for (reported to the lead).
+    assert set(missed) <= {"Soviet Union"}, missed
+    assert not far, far
+    gold_spans = {(t["start"], t["end"]) for t in gold["toponyms"]}
+    false = [m.text for m in doc.mentions if m.kind == "toponym" and (m.start, m.end) not in gold_spans]
+    assert false == [], false
+
+
+def test_seed_article_metonyms_and_mastheads_are_not_places(gp: Geoparser, shared_dir) -> None:
+    text = json.loads((shared_dir / "eval" / "seed_article.json").read_text(encoding="utf-8"))["text"]
+    texts = {m.text for m in gp.parse(text).mentions}
+    assert not texts & {"Kremlin", "The Kremlin", "White House", "Pentagon", "Cyprus", "Cyprus Mail", "Western"}
+
+
+def test_demonyms_are_flagged_and_resolved_to_their_country(gp: Geoparser) -> None:
+    doc = gp.parse("Russian forces shelled Bakhmut while American officials met Ukrainian farmers.")
+    demonyms = {m.text: m.place.country_code for m in doc.mentions if m.kind == "demonym"}
+    assert demonyms == {"Russian": "RU", "American": "US", "Ukrainian": "UA"}
+    assert all(m.place.kind == "country" for m in doc.mentions if m.kind == "demonym")
+    assert [m.text for m in doc.mentions if m.kind == "toponym"] == ["Bakhmut"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vladimir Putin spoke for an hour.",
+        "Jordan Peterson gave a lecture yesterday.",
+        "Victoria Beckham launched a new line of clothes.",
+        "Reading the report took an hour. Mobile phones were banned. Nice work, he said.",
+    ],
+)
+def test_person_names_and_common_words_are_not_places(gp: Geoparser, text: str) -> None:
+    assert _names(gp.parse(text)) == []
+
+
+def test_abbreviations_qualifiers_and_hyphenated_pairs(gp: Geoparser) -> None:
+    doc = gp.parse("The U.S.-Russia talks moved from Springfield, Ill., to the UAE and the DRC.")
+    got = {m.text: (m.place.kind, m.place.country_code, m.place.admin1_code) for m in doc.mentions}
+    assert got["U.S."][:2] == ("country", "US")
+    assert got["Russia"][:2] == ("country", "RU")
+    assert got["Springfield"] == ("city", "US", "IL")
+    assert got["Ill."] == ("admin1", "US", "IL")
+    assert got["UAE"][1] == "AE" and got["DRC"][1] == "CD"
+
+
+def test_region_suffix_and_sea(gp: Geoparser) -> None:
+    doc = gp.parse("Shelling continued in the Donetsk region and ships left ports on the Black Sea.")
+    got = {m.text: m.place for m in doc.mentions}
+    assert got["Donetsk region"].kind == "admin1" and got["Donetsk region"].country_code == "UA"
+    assert got["Black Sea"].kind == "water"
+
+
+def test_place_at_the_very_start_and_end(gp: Geoparser) -> None:
+    text = "Kyiv was quiet on Sunday while sirens sounded in Kharkiv"
+    doc = gp.parse(text)
+    assert (doc.mentions[0].start, doc.mentions[-1].end) == (0, len(text))
+    assert [m.place.country_code for m in doc.mentions] == ["UA", "UA"]
+    assert _names(gp.parse("Moscow")) == [("Moscow", "Moscow")]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  ", "\x00\x01\x02\xff" * 500, "%%%% ---- ;;;; 1234 5678"])
+def test_empty_and_junk_text_gives_no_places(gp: Geoparser, text: str) -> None:
+    doc = gp.parse(text)
+    assert doc.mentions == [] and doc.text == text
+    assert doc.focus == {"countries": [], "regions": [], "cities": []}
+
+
+def test_non_english_text_does_not_crash_and_offsets_hold(gp: Geoparser) -> None:
+    text = "Москва и Киев — столицы. Paris est la capitale de la France. 北京是中国的首都。"
+    doc = gp.parse(text)
+    assert all(text[m.start:m.end] == m.text for m in doc.mentions)
+    assert {"Paris", "France"} <= {m.text for m in doc.mentions}
+
+
+def test_binary_looking_text_around_a_place(gp: Geoparser) -> None:
+    text = "\ufffd\x00" * 300 + " Refugees reached Poland on foot. " + "\x07\x1b[0m" * 300
+    doc = gp.parse(text)
+    assert [(m.text, m.place.country_code) for m in doc.mentions] == [("Poland", "PL")]
+
+
+def test_five_megabyte_text_is_parsed_in_bounded_time(gp: Geoparser) -> None:
+    filler = "the committee met again and talked about budgets for the schools of the county. " * 63_000
+    text = "Floods hit Bakhmut. " + filler + "Then the river rose in Kharkiv."
+    assert len(text) > 5_000_000
+    t0 = time.perf_counter()
+    doc = gp.parse(text)
+    assert time.perf_counter() - t0 < 60
+    assert [m.text for m in doc.mentions] == ["Bakhmut", "Kharkiv"]
+    assert doc.mentions[-1].end == len(text) - 1
+    assert len(doc.mentions[-1].snippet) <= 302
+
+
+def test_parse_rejects_non_strings(gp: Geoparser) -> None:
+    with pytest.raises(InputError):
+        gp.parse(b"Paris")  # type: ignore[arg-type]
+
+
+def test_parse_many_keeps_order_with_two_processes(gp: Geoparser) -> None:
+    texts = ["Floods hit Kyiv.", "", "Talks in Geneva.", "Snow in Moscow."] * 3
+    one = [[m.text for m in d.mentions] for d in gp.parse_many(texts)]
+    two = [[m.text for m in d.mentions] for d in gp.parse_many(texts, n_process=2, batch_size=2)]
+    assert one == two == [["Kyiv"], [], ["Geneva"], ["Moscow"]] * 3
+
+
+def test_module_level_parse_is_the_public_entry_point() -> None:
+    import geomap
+
+    doc = geomap.parse("Russian forces shelled Bakhmut in the Donetsk region.", title="Frontline")
+    assert doc.title == "Frontline"
+    assert [m.text for m in doc.mentions] == ["Russian", "Bakhmut", "Donetsk region"]
+    assert doc.mentions[0].kind == "demonym"
