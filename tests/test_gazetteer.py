@@ -110,6 +110,12 @@ def test_bad_input_gives_nothing(gaz: Gazetteer, junk: str) -> None:
 
 def test_non_string_input_gives_nothing(gaz: Gazetteer) -> None:
     assert gaz.lookup(None) == []  # type: ignore[arg-type]
+    assert None not in gaz
+
+
+def test_membership(gaz: Gazetteer) -> None:
+    assert "Bakhmut" in gaz and "the Black Sea" in gaz and "Donetsk Oblast" in gaz
+    assert "Qwertyuiop" not in gaz and "" not in gaz and "x" * 10_000 not in gaz
 
 
 def test_primary_and_alternate_names_are_told_apart(gaz: Gazetteer) -> None:

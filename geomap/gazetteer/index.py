@@ -71,6 +71,16 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._records)
 
+    def __contains__(self, name: object) -> bool:
+        """Whether any place is called ``name`` (a quick test for scanning text; no candidates built)."""
+        key = normalise(name) if isinstance(name, str) else ""
+        if not key:
+            return False
+        if self._codes_of(key) is not None:
+            return True
+        split = split_region_suffix(key) if " " in key else None
+        return split is not None and self._codes_of(split[0]) is not None
+
     def stamp(self) -> dict[str, Any]:
         """What this index was built from (compared with ``expected_stamp`` to detect staleness)."""
         return {k: self._data.get(k) for k in ("format", "versions", "data")}
