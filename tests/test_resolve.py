@@ -1,0 +1,90 @@
+"""Resolution: context decides between places that share a name."""
+
+from __future__ import annotations
+
+import pytest
+
+from geomap.pipeline import Geoparser, default_geoparser
+from geomap.resolve import snippet
+
+
+@pytest.fixture(scope="module")
+def gp() -> Geoparser:
+    return default_geoparser().load()
+
+
+def _place(doc, text: str):
+    return next(m.place for m in doc.mentions if m.text == text)
+
+
+def test_paris_alone_is_the_french_capital(gp: Geoparser) -> None:
+    doc = gp.parse("Thousands marched in Paris against the pension reform.")
+    assert _place(doc, "Paris").country_code == "FR"
+
+
+def test_paris_texas_by_apposition_and_one_sense_per_document(gp: Geoparser) -> None:
+    doc = gp.parse("A tornado hit Paris, Texas, on Monday. Paris officials said schools would reopen.")
+    paris = [m for m in doc.mentions if m.text == "Paris"]
+    assert len(paris) == 2
+    assert all((m.place.country_code, m.place.admin1_code) == ("US", "TX") for m in paris)
+    assert paris[0].alternatives[0].features["qualified"] == 1.0
+
+
+def test_georgia_the_country_in_a_caucasus_story(gp: Geoparser) -> None:
+    doc = gp.parse("Russian troops crossed from South Ossetia into Georgia and approached Tbilisi and Gori.")
+    assert _place(doc, "Georgia").kind == "country"
+    assert _place(doc, "Georgia").country_code == "GE"
+
+
+def test_georgia_the_us_state_in_a_southern_story(gp: Geoparser) -> None:
+    doc = gp.parse("Storms moved from Alabama into Georgia, closing roads near Atlanta, Macon and Savannah.")
+    georgia = _place(doc, "Georgia")
+    assert (georgia.kind, georgia.country_code, georgia.admin1_code) == ("admin1", "US", "GA")
+
+
+def test_local_lexicon_picks_the_town_in_the_named_state(gp: Geoparser) -> None:
+    doc = gp.parse("Dublin police said the Ohio man was arrested near Columbus after a chase through Dublin.")
+    assert {(m.place.country_code, m.place.admin1_code) for m in doc.mentions if m.text == "Dublin"} == {("US", "OH")}
+
+
+def test_a_state_name_is_the_state_not_a_town_sharing_it(gp: Geoparser) -> None:
+    doc = gp.parse("Wildfires spread across California and Oregon this week.")
+    assert {m.text: m.place.kind for m in doc.mentions} == {"California": "admin1", "Oregon": "admin1"}
+
+
+def test_mention_fields_are_complete(gp: Geoparser) -> None:
+    text = "After talks in Geneva, the delegation flew on to Warsaw."
+    doc = gp.parse(text)
+    assert [m.text for m in doc.mentions] == ["Geneva", "Warsaw"]
+    for m in doc.mentions:
+        assert text[m.start:m.end] == m.text
+        assert m.snippet == text
+        assert 0.0 <= m.confidence <= 1.0
+        assert 1 <= len(m.alternatives) <= 5 and m.alternatives[0].place == m.place
+        assert {"prior", "qualified", "country", "region", "near"} <= set(m.alternatives[0].features)
+        assert m.place.geonameid is not None and m.place.id.startswith("gn:")
+
+
+def test_focus_lists_countries_regions_and_cities(gp: Geoparser) -> None:
+    doc = gp.parse("Russian forces shelled Bakhmut and Avdiivka. Kyiv said Bakhmut would hold. Ukraine asked for jets.")
+    countries = [f.place.country_code for f in doc.focus["countries"]]
+    assert countries[0] == "UA"
+    assert doc.focus["cities"][0].place.name == "Bakhmut" and doc.focus["cities"][0].mentions == 2
+    assert all(0 < f.score <= 1 for k in doc.focus for f in doc.focus[k])
+
+
+def test_gold_span_mode_resolves_exactly_the_given_spans(gp: Geoparser) -> None:
+    text = "Officials in Gainesville, Ga., and the American embassy in Kyiv."
+    spans = [(text.index(w), text.index(w) + len(w)) for w in ("Gainesville", "Ga.", "American", "Kyiv")]
+    doc = gp.resolve_spans(text, spans)
+    assert [(m.start, m.end) for m in doc.mentions] == spans
+    got = {m.text: m for m in doc.mentions}
+    assert (got["Gainesville"].place.admin1_code, got["Ga."].place.kind) == ("GA", "admin1")
+    assert got["American"].kind == "demonym" and got["American"].place.country_code == "US"
+
+
+def test_snippet_is_trimmed_around_the_mention() -> None:
+    text = ("word " * 200) + "Bakhmut" + (" word" * 200)
+    start = text.index("Bakhmut")
+    cut = snippet(text, (0, len(text)), start, start + 7)
+    assert "Bakhmut" in cut and len(cut) <= 302 and cut.startswith("\u2026") and cut.endswith("\u2026")
