@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
@@ -158,9 +159,15 @@ def _parsing(parser: Parser, settings: Settings, workers: int) -> Iterator[Calla
         context, initargs = multiprocessing.get_context("fork"), (parser, settings)
     else:
         context, initargs = multiprocessing.get_context("spawn"), (None, settings)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
-        pool.submit(int).result()  # start the workers now
-        yield lambda articles: pool.submit(_worker_parse, articles)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
+            pool.submit(int).result()  # start the workers now
+            yield lambda articles: pool.submit(_worker_parse, articles)
+    except BrokenProcessPool:
+        raise IngestError(
+            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
+            "(the batches already stored are kept)"
+        ) from None
 
 
 # --- runs --------------------------------------------------------------------
