@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +35,10 @@ def test_map_command_writes_standalone_file(tmp_path: Path, monkeypatch) -> None
     assert "<script src=" not in html and '"Geneva"' in html and "Diplomats met in" in html
     assert "Talks \\u003cb\\u003e" in html and "http://127.0.0.1:9/{z}/{x}/{y}.png" in html
     assert "Filters: country=ch." in html
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    scripts = re.findall(r"<script>", html)
+    assert policy.count("'sha256-") == len(scripts) > 0 and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "img-src data: http://127.0.0.1:9;" in policy
 
 
 def test_map_command_refuses_bad_filter(tmp_path: Path) -> None:

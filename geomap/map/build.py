@@ -10,9 +10,13 @@ same size with 10 or 100,000 mentions, and keeps untrusted text out of HTML.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from datetime import datetime, timezone
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
 from branca.element import MacroElement
@@ -22,12 +26,35 @@ from ..config import Settings
 from .assets import PAGE_CSS, PAGE_JS, asset_url, inline_css, inline_js
 from .features import script_json
 
-__all__ = ["GeomapLayer", "build_map", "render_map", "GEONAMES_ATTRIBUTION"]
+__all__ = ["GeomapLayer", "build_map", "render_map", "tile_origin", "export_csp", "GEONAMES_ATTRIBUTION"]
 
 GEONAMES_ATTRIBUTION = (
     'Places &copy; <a href="https://www.geonames.org/">GeoNames</a> '
     '(<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>)'
 )
+
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def tile_origin(tiles: str) -> str:
+    """The CSP source for the tile server: ``https://{s}.tile.x.org/...`` -> ``https://*.tile.x.org``."""
+    parts = urlsplit(tiles.replace("{s}", "*"))
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def export_csp(html: str, tiles: str) -> str:
+    """Pin the export's own inline scripts by hash in a ``<meta>`` CSP (a file has no headers):
+    whatever else might end up in the file cannot run, and it may fetch nothing but tiles."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in _INLINE_SCRIPT.findall(html)
+    )
+    policy = (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+              f"img-src data: {tile_origin(tiles)}; base-uri 'none'; form-action 'none'")
+    return html.replace("<head>", f'<head>\n<meta http-equiv="Content-Security-Policy" content="{policy}">', 1)
 
 
 class GeomapLayer(MacroElement):

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..config import Settings
 from ..store import Filters, Store
-from .build import build_map, render_map
+from .build import build_map, export_csp, render_map
 from .features import feature_collection, place_feature
 
 __all__ = ["map_data", "live_page", "export_page", "MAP_LIMIT", "EXPORT_LIMIT", "PREVIEW_MENTIONS"]
@@ -47,4 +47,5 @@ def export_page(settings: Settings, store: Store, filters: Filters, shown_filter
     if collection["truncated"]:
         note += f" Showing the {len(collection['features'])} most mentioned of {collection['total']} places."
     options = {"live": False, "filters": shown_filters, "data": collection, "note": note}
-    return render_map(build_map(settings, options, inline=True, title="geomap export"))
+    html = render_map(build_map(settings, options, inline=True, title="geomap export"))
+    return export_csp(html, settings.tiles)

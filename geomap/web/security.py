@@ -8,14 +8,14 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, g
 
 from ..config import Settings
 from ..errors import GeomapError
+from ..map.build import tile_origin
 
-__all__ = ["install_security_headers", "require_api_key", "tile_origin", "csp_nonce", "add_nonce"]
+__all__ = ["install_security_headers", "require_api_key", "csp_nonce", "add_nonce"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,14 +26,6 @@ class AuthError(GeomapError, PermissionError):
     """A write endpoint was called without the configured API key."""
 
     status = 401
-
-
-def tile_origin(tiles: str) -> str:
-    """The CSP source for the tile server: ``https://{s}.tile.x.org/...`` -> ``https://*.tile.x.org``."""
-    parts = urlsplit(tiles.replace("{s}", "*"))
-    if not parts.scheme or not parts.netloc:
-        return ""
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def csp_nonce() -> str:
