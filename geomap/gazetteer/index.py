@@ -41,7 +41,7 @@ class Gazetteer:
         self.directory = Path(directory)
         path = self.directory / INDEX_FILE
         enabled = gc.isenabled()
-        gc.disable()  # a million small objects: the collector would triple load time
+        gc.disable()  # hundreds of thousands of new objects: collections would slow loading for nothing
         try:
             with path.open("rb") as fh:
                 data: dict[str, Any] = pickle.load(fh)

