@@ -77,6 +77,13 @@ def test_html_main_text_title_date_and_canonical_url(tmp_path):
     assert "Black Sea" in article.text and "Subscribe" not in article.text and "World" not in article.text
 
 
+def test_html_publication_time_keeps_its_hour_and_offset(tmp_path):
+    page = HTML.replace('<link rel="canonical" href="https://cyprus-mail.com/2023/03/17/xi-moscow/">', "")
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    (arts, _) = read(tmp_path / "page.html")
+    assert arts[0][1].published == datetime(2023, 3, 17, 8, tzinfo=UTC)  # 10:00 at +02:00
+
+
 def test_json_object_array_and_jsonl_with_one_bad_line(tmp_path):
     record = {"title": "Port", "text": "Odesa port reopened.", "url": "https://x.example/1",
               "published": "2023-03-17T10:00:00Z", "source": "X"}  # fmt: skip

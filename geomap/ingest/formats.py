@@ -69,6 +69,8 @@ _MAGIC = {
     b"\x7fELF": "a program",
 }
 _TITLE_MAX = 160
+# Publication date and time as the page states it (htmldate gives the day alone by default).
+_HTML_DATES = {"original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 
 
 @dataclass(slots=True)
@@ -168,7 +170,8 @@ def _read_text(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
 
 def _read_html(data: bytes, origin: str, source: str | None, url: str | None = None) -> Iterator[Entry]:
     try:
-        doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False)
+        doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False,
+                                          date_extraction_params=_HTML_DATES)  # fmt: skip
     except (ValueError, TypeError, ParserError) as exc:
         raise IngestError(f"HTML could not be parsed: {exc}") from None
     if doc is None or not (doc.text or "").strip():
