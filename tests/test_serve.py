@@ -52,3 +52,17 @@ def test_serve_help_lists_flags() -> None:
     assert result.exit_code == 0
     for flag in ("--host", "--port", "--threads", "--tiles", "--debug"):
         assert flag in result.output
+
+
+def test_serve_on_busy_port_is_one_line_error(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GEOMAP_SEED_ON_FIRST_RUN", "0")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "Traceback" not in result.output

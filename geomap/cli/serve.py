@@ -51,10 +51,15 @@ def serve(host: str, port: int, threads: int, tiles: str | None, tiles_attributi
         if seeded:
             click.echo(f"Stored {seeded} sample article(s) in the empty store.", err=True)
     click.echo(f"geomap: serving http://{host}:{port}/  (API docs: /docs; Ctrl-C stops)", err=True)
-    if debug:
-        app.run(host=host, port=port, debug=True, use_reloader=False)
-    else:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="geomap", _quiet=True)
+    try:
+        if debug:
+            app.run(host=host, port=port, debug=True, use_reloader=False)
+        else:
+            waitress_serve(app, host=host, port=port, threads=threads, ident="geomap", _quiet=True)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port or stop what uses it"
+        ) from None
 
 
 @click.command(name="map")
