@@ -138,6 +138,13 @@ def test_add_is_idempotent_by_content(store):
     assert store.stats() == {"articles": 1, "places": 1, "mentions": 1, "schema_version": SCHEMA_VERSION, "backend": backend}
 
 
+def test_populations_beyond_32_bits(store):
+    asia = Place("gn:6255147", "Asia", 29.8, 89.3, "continent", geonameid=6255147, population=4_700_000_000)
+    text = "Trade across Asia."
+    store.add(Article(text), doc(text, asia))
+    assert store.place(asia.id)["population"] == 4_700_000_000
+
+
 def test_add_many_reports_each_item_and_duplicates_within_a_batch(store):
     a, b = "Kyiv at night.", "Moscow at noon."
     result = store.add_many([(Article(a), doc(a, KYIV)), (Article(b), doc(b, MOSCOW)), (Article(a), doc(a, KYIV))])

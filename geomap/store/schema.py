@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     and_,
     bindparam,
@@ -94,7 +95,7 @@ places = Table(
     Column("country_code", String(2)),
     Column("country_name", String(200)),
     Column("admin1_name", String(200)),
-    Column("population", Integer, nullable=False, default=0),
+    Column("population", BigInteger, nullable=False, default=0),  # continents exceed 2**31
     Column("source", String(50), nullable=False, default=""),
     Index("ix_places_lat_lon", "lat", "lon"),
     Index("ix_places_country", "country_code"),
