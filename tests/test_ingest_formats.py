@@ -90,7 +90,8 @@ def test_json_object_array_and_jsonl_with_one_bad_line(tmp_path):
     (tmp_path / "one.json").write_text(json.dumps(record), encoding="utf-8")
     (tmp_path / "many.json").write_text(json.dumps([record, {"text": "Lviv rally."}, {"title": "no text"}]), encoding="utf-8")
     lines = [json.dumps(record), "{not json", json.dumps({"text": "Kharkiv rebuilt.", "published": "yesterday"}),
-             "", json.dumps({"text": "Kherson flood.", "published": "Fri, 17 Mar 2023 10:00:00 +0200"}), "[1, 2]"]  # fmt: skip
+             "", json.dumps({"text": "Kherson flood.", "published": "Fri, 17 Mar 2023 10:00:00 +0200"}), "[1, 2]",
+             json.dumps({"text": "Sumy.", "published": 1e30}), json.dumps({"text": "Poltava.", "url": 7})]  # fmt: skip
     (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     arts, errors = read(tmp_path)
     by_origin = {Path(o).name: a for o, a in arts}
@@ -100,7 +101,9 @@ def test_json_object_array_and_jsonl_with_one_bad_line(tmp_path):
     assert by_origin["many.json#2"].title == "Lviv rally."  # no title: the first line
     assert by_origin["feed.jsonl:5"].published == datetime(2023, 3, 17, 10, tzinfo=timezone(timedelta(hours=2)))
     reasons = {Path(o).name: r for o, r in errors}
-    assert set(reasons) == {"feed.jsonl:2", "feed.jsonl:3", "feed.jsonl:6", "many.json#3"}
+    assert set(reasons) == {"feed.jsonl:2", "feed.jsonl:3", "feed.jsonl:6", "feed.jsonl:7", "feed.jsonl:8", "many.json#3"}
+    assert "seconds since 1970" in reasons["feed.jsonl:7"]
+    assert '"url" must be a string' in reasons["feed.jsonl:8"]
     assert reasons["feed.jsonl:2"].startswith("invalid JSON")
     assert "not a date" in reasons["feed.jsonl:3"]
     assert "JSON object" in reasons["feed.jsonl:6"]

@@ -131,7 +131,10 @@ def parse_time(value: Any) -> datetime | None:
     if isinstance(value, time.struct_time):
         return datetime(*value[:6], tzinfo=UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise IngestError(f"published value {value!r} is not a time in seconds since 1970") from None
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -190,11 +193,13 @@ def _record(obj: Any, origin: str, source: str | None) -> Entry:
         text = obj.get("text")
         if not isinstance(text, str) or not text.strip():
             raise IngestError('record has no "text" string')
-        title = obj.get("title")
+        for name in ("title", "url", "source"):
+            if obj.get(name) is not None and not isinstance(obj[name], str):
+                raise IngestError(f'record field "{name}" must be a string, not {type(obj[name]).__name__}')
         return Entry(
             origin,
-            _article(text, title=title if isinstance(title, str) else "", url=obj.get("url"),
-                     source=source or obj.get("source"), published=obj.get("published")),
+            _article(text, title=obj.get("title") or "", url=obj.get("url"), source=source or obj.get("source"),
+                     published=obj.get("published")),
         )  # fmt: skip
     except IngestError as exc:
         return Entry(origin, error=exc.message)
@@ -284,3 +289,5 @@ def read_bytes(data: bytes, origin: str, *, fmt: str, source: str | None = None,
         yield from reader
     except IngestError as exc:
         yield Entry(origin, error=exc.message)
+    except Exception as exc:  # a parser library choking on odd input must not stop the other inputs
+        yield Entry(origin, error=f"could not be read as {fmt}: {type(exc).__name__}: {exc}")
