@@ -33,7 +33,7 @@ WINDOW_CHARS = 25  # context NER reads on each side of a doubtful candidate
 MAX_WINDOW_CHARS = 4000  # merged windows are cut to this: bounded memory for any text size
 _STRONG_KINDS = frozenset({"continent", "country", "admin1", "water", "region"})
 _SURE_KINDS = frozenset({"continent", "country", "admin1", "water"})
-_SURE_POPULATION = 100_000
+_SURE_POPULATION = 10_000
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 # A place name followed by one of these heads names an organisation: "Cyprus Mail", "Texas Instruments".
 _ORG_HEAD = re.compile(
@@ -258,7 +258,9 @@ def _needs_ner(text: str, f: Found) -> bool:
     if f.source in {"demonym", "abbreviation", "dateline"}:
         return False
     top = f.candidates[0] if f.candidates else None
-    if top is None or not top.primary or f.text.lower() in get_lexicon().stopnames:
+    if top is None or not _strong(f, 1000) or f.text.lower() in get_lexicon().stopnames:
+        return False  # nothing NER could say would make it a place the gazetteer can place
+    if not top.primary:
         return True
     if top.place.kind not in _SURE_KINDS and top.place.population < _SURE_POPULATION:
         return True
