@@ -169,7 +169,7 @@ class Recogniser:
             return _NO
         if not _strong(f, 1000):
             return _MAYBE
-        if ent is not None or _strong(f, 100_000) or _locative(text, f):
+        if ent is not None or _strong(f, _SURE_POPULATION) or _locative(text, f):
             return _YES
         return _MAYBE
 
