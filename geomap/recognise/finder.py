@@ -24,7 +24,7 @@ MAX_NGRAM = 5
 # Lower-case words allowed inside a multi-word name ("Isle of Man", "Rio de Janeiro").
 _CONNECTORS = ("of", "de", "del", "da", "do", "du", "la", "le", "les", "el", "al", "upon", "on", "am", "an", "der", "sur")
 _SUFFIXES = tuple(sorted(set(REGION_SUFFIXES) - {"oblast'"}))
-_WORD = r"[A-Z\u00c0-\u00de][\w'\u2019.\-]*"
+_WORD = r"(?:[dl]['\u2019])?[A-Z\u00c0-\u00de][\w'\u2019.\-]*"  # "Côte d'Ivoire"
 # A run of capitalised words, with connectors inside and a region word ("Donetsk region") at the end.
 _RUN = re.compile(
     rf"(?<![\w.\-]){_WORD}(?:[ \t]+(?:(?:{'|'.join(_CONNECTORS)})[ \t]+)?{_WORD})*"

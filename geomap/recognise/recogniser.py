@@ -35,11 +35,13 @@ _STRONG_KINDS = frozenset({"continent", "country", "admin1", "water", "region"})
 _SURE_KINDS = frozenset({"continent", "country", "admin1", "water"})
 _SURE_POPULATION = 10_000
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
-# A place name followed by one of these heads names an organisation: "Cyprus Mail", "Texas Instruments".
+# A place name followed by one of these heads names an organisation or a disease, not a place:
+# "Cyprus Mail", "Texas Instruments", "West Nile virus", "Spanish flu".
 _ORG_HEAD = re.compile(
     r"\s+(?:Mail|Post|Times|Herald|Tribune|Journal|Gazette|Telegraph|Chronicle|Courier|Observer|Guardian|"
     r"Independent|Express|Examiner|Inquirer|Register|Dispatch|Daily|News|Airlines|Airways|Instruments|Motors|Bank|"
-    r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers)\b"
+    r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers|"
+    r"[Vv]irus|[Ff]ever|[Ff]lu|[Ii]nfluenza|[Dd]isease|[Ee]bolavirus|[Ee]ncephalitis)\b"
 )
 _NO, _MAYBE, _YES = 0, 1, 2
 # A preposition of place, or "town of", right before a name: "in Avdiivka", "the town of Avdiivka".
@@ -136,13 +138,15 @@ class Recogniser:
                 piece = piece[lead.end():]
             while piece and _TRAILING.search(piece) and not piece.endswith(tuple(self.lexicon.abbreviations)):
                 piece = piece[: _TRAILING.search(piece).start()].rstrip()  # type: ignore[union-attr]
-            if not piece or piece in self.lexicon.demonyms:
+            if not piece or piece in self.lexicon.demonyms or _ORG_HEAD.match(text, start + len(piece)):
                 continue
             ref = self.lexicon.abbreviations.get(piece)
             if ref is not None:
                 yield Found(start, start + len(piece), piece, "ner", label=ent.label, lookup=ref.place, country=ref.country)
                 continue
             cands = self.lookup(piece)
+            if piece.lower() in self.lexicon.stopnames and not any(c.primary and c.place.kind in _SURE_KINDS for c in cands[:3]):
+                continue  # "March", "Lincoln": NER's place reading of a stop-listed word needs a country or state
             if cands:
                 yield Found(start, start + len(piece), piece, "ner", label=ent.label, candidates=cands)
 
@@ -154,6 +158,9 @@ class Recogniser:
             return _YES
         if f.kind == "demonym":
             return _NO if ent is not None and ent.label == "PERSON" else _YES
+        key = f.text.lower()
+        if key in self.lexicon.stopnames or (len(f.text.split()) == 1 and key in lowered):
+            return _NO
         if ent is not None and ent.label not in ENTITY_LABELS and ent.label != "NORP":
             exact = ent.start == f.start and ent.end == f.end
             if ent.label == "PERSON":
@@ -164,9 +171,6 @@ class Recogniser:
             if not exact and (ent.label not in {"ORG", "FAC"} or not _place_inside_org(f, ent, text)):
                 return _NO
             return _YES if _strong(f, 10_000) else _MAYBE
-        key = f.text.lower()
-        if key in self.lexicon.stopnames or (len(f.text.split()) == 1 and key in lowered):
-            return _NO
         if not _strong(f, 1000):
             return _MAYBE
         if ent is not None or _strong(f, _SURE_POPULATION) or _locative(text, f):
@@ -258,9 +262,9 @@ def _needs_ner(text: str, f: Found) -> bool:
     if f.source in {"demonym", "abbreviation", "dateline"}:
         return False
     top = f.candidates[0] if f.candidates else None
-    if top is None or not _strong(f, 1000) or f.text.lower() in get_lexicon().stopnames:
+    if top is None or not _strong(f, 1000):
         return False  # nothing NER could say would make it a place the gazetteer can place
-    if not top.primary:
+    if not top.primary or f.text.lower() in get_lexicon().stopnames:
         return True
     if top.place.kind not in _SURE_KINDS and top.place.population < _SURE_POPULATION:
         return True
