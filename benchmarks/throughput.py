@@ -16,11 +16,9 @@ import json
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 _LOAD = """
-import time
 t = time.perf_counter()
 from geomap.pipeline import Geoparser
 Geoparser().load()

@@ -31,7 +31,6 @@ class Lexicon:
     demonyms: dict[str, PlaceRef]
     abbreviations: dict[str, PlaceRef]
     stopnames: frozenset[str]
-    demonym_max_words: int
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -62,4 +61,4 @@ def get_lexicon() -> Lexicon:
     }
     text = resources.files("geomap.data").joinpath("stopnames.txt").read_text(encoding="utf-8")
     stop = frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-    return Lexicon(demonyms, abbreviations, stop, max(len(f.split()) for f in demonyms))
+    return Lexicon(demonyms, abbreviations, stop)

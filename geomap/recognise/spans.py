@@ -9,7 +9,7 @@ from ..models import Candidate
 __all__ = ["Found", "SOURCES"]
 
 # Where a span came from, strongest evidence first (ties between overlapping spans go to the earlier).
-SOURCES = ("gold", "ner", "abbreviation", "dateline", "gazetteer", "demonym")
+SOURCES = ("gold", "dateline", "ner", "abbreviation", "gazetteer", "demonym")
 
 
 @dataclass(slots=True)

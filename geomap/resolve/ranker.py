@@ -12,9 +12,7 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
 - ``home``: the candidate lies in the dateline place's country or region;
 - ``near``: closeness to the other places already resolved (spatial minimality);
 - ``shadowed``: the name is also the primary name of a country or first-level region, and
-  this candidate is a town sharing it (negative weight);
-- ``big_city``: a capital or a city over a million people, which news means by a bare
-  name shared with a region ("Washington", "New York").
+  this candidate is a town sharing it (negative weight).
 """
 
 from __future__ import annotations
@@ -22,9 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .distance import EARTH_RADIUS_KM
 from ..models import Candidate, Place
 from .context import Context, Votes, region_key
+from .distance import EARTH_RADIUS_KM
 
 __all__ = ["WEIGHTS", "rank", "confidence", "contains"]
 
@@ -36,7 +34,6 @@ WEIGHTS = {
     "named_region": 2.0,
     "home": 0.8,
     "near": 2.4,
-    "big_city": 0.0,
     "shadowed": -2.0,
 }
 NEAR_KM = 300.0
@@ -103,7 +100,6 @@ def rank(
             "home": 0.0,
             "near": _near(p, ctx.points, mine) if ctx.points else 0.0,
             "shadowed": c.features.get("shadowed", 0.0),
-            "big_city": 1.0 if p.kind == "city" and (p.feature_code == "PPLC" or p.population >= 1_000_000) else 0.0,
         }
         if ctx.home is not None and ctx.home.id != p.id:
             home = ctx.home
