@@ -51,6 +51,7 @@ _LOCATIVE = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = re.compile(r"(?:['\u2019]s?|[.,;:])$")
+_QUALIFIER_GAP = re.compile(r"[ \t]*,[ \t]*")
 _CAPITALISED_NEXT = re.compile(r"[ \t]*[A-Z]")
 _CAPITALISED_PREV = re.compile(r"[A-Z][\w.]*[ \t]*$")
 
@@ -97,7 +98,7 @@ class Recogniser:
     def _merge(self, text: str, found: list[Found], ents: list[Entity]) -> list[Found]:
         ents.sort(key=lambda e: e.start)
         starts = [e.start for e in ents]
-        people = _people(text, ents)
+        people = _people(text, ents) - _qualified_names(text, found)
         lowered = _lowercase_words(text)
         out: list[Found] = []
         for ent in ents:
@@ -224,6 +225,16 @@ def _people(text: str, ents: Sequence[Entity]) -> set[str]:
             words = [_TRAILING.sub("", w) for w in text[e.start:e.end].split()]
             if len(words) > 1:
                 out.update((words[0], words[-1]))
+    return out
+
+
+def _qualified_names(text: str, found: Sequence[Found]) -> set[str]:
+    """Names the text itself qualifies as places ("Greer, South Carolina"): never people's names."""
+    out = set()
+    for a, b in zip(found, found[1:]):
+        if b.source == "abbreviation" or any(c.primary and c.place.kind in {"admin1", "country"} for c in b.candidates[:3]):
+            if _QUALIFIER_GAP.fullmatch(text, a.end, b.start):
+                out.add(a.text)
     return out
 
 
