@@ -145,3 +145,15 @@ def test_module_level_parse_is_the_public_entry_point() -> None:
     assert doc.title == "Frontline"
     assert [m.text for m in doc.mentions] == ["Russian", "Bakhmut", "Donetsk region"]
     assert doc.mentions[0].kind == "demonym"
+
+
+def test_a_missing_spacy_model_is_a_model_error_with_a_fix() -> None:
+    from geomap.config import load_settings
+    from geomap.errors import ModelError
+    from geomap.recognise.model import PREFERRED_MODELS, choose_model, load_pipeline
+
+    assert choose_model(load_settings()) in PREFERRED_MODELS
+    with pytest.raises(ModelError, match="GEOMAP_SPACY_MODEL"):
+        load_pipeline(load_settings(spacy_model="en_core_web_missing"))
+    nlp = load_pipeline(load_settings())
+    assert nlp.pipe_names == ["ner"]
