@@ -102,7 +102,13 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
             continue  # "AP", "CEO": acronyms, not places
         cands = lookup(surface)
         if cands:
-            return Found(start, start + len(surface), surface, "gazetteer", candidates=cands)
+            hit = Found(start, start + len(surface), surface, "gazetteer", candidates=cands)
+            if j - i > 1 and not any(c.primary for c in cands):
+                # An alternate name only ("Dublin City"): a shorter primary name wins ("Dublin").
+                shorter = _match_at(text, words[:j - 1], i, lookup, lexicon)
+                if shorter is not None and any(c.primary for c in shorter.candidates):
+                    return shorter
+            return hit
     return None
 
 
