@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 _LOAD = """
+import time
 t = time.perf_counter()
 from geomap.pipeline import Geoparser
 Geoparser().load()
