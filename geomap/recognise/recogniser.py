@@ -71,6 +71,7 @@ class Recogniser:
         self.lookup = lookup
         self.lexicon = lexicon or get_lexicon()
         self._qualifiers = qualifier_pattern(self.lexicon)
+        self._dotted = tuple(a for a in self.lexicon.abbreviations if a.endswith("."))
 
     def recognise_many(self, texts: Iterable[str], *, batch_size: int = 32) -> Iterator[list[Found]]:
         """Found places per text, running NER in batches across texts."""
@@ -103,7 +104,7 @@ class Recogniser:
         out: list[Found] = []
         for ent in ents:
             if ent.label in ENTITY_LABELS:
-                out.extend(self._ner_places(text, ent, found))
+                out.extend(self._ner_places(text, ent))
         maybe: list[Found] = []
         for f in found:
             ent = _covering(f, ents, starts)
@@ -126,7 +127,7 @@ class Recogniser:
             f.sentence = sentence_bounds(text, f.start, f.end)
         return result
 
-    def _ner_places(self, text: str, ent: Entity, found: list[Found]) -> Iterator[Found]:
+    def _ner_places(self, text: str, ent: Entity) -> Iterator[Found]:
         """NER place spans, cleaned ("the Donetsk region's" → "Donetsk region"), split on commas."""
         pos = ent.start
         for part in text[ent.start:ent.end].split(","):
@@ -137,8 +138,8 @@ class Recogniser:
             if lead:
                 start += lead.end()
                 piece = piece[lead.end():]
-            while piece and _TRAILING.search(piece) and not piece.endswith(tuple(self.lexicon.abbreviations)):
-                piece = piece[: _TRAILING.search(piece).start()].rstrip()  # type: ignore[union-attr]
+            while piece and not piece.endswith(self._dotted) and (trail := _TRAILING.search(piece)):
+                piece = piece[: trail.start()].rstrip()
             if not piece or piece in self.lexicon.demonyms or _ORG_HEAD.match(text, start + len(piece)):
                 continue
             ref = self.lexicon.abbreviations.get(piece)
