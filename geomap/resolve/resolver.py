@@ -69,6 +69,7 @@ class Resolver:
         self.landmarks = landmarks
 
     def resolve(self, text: str, found: Sequence[Found]) -> tuple[list[Mention], dict[str, list[FocusPlace]]]:
+        """Mentions (names with no candidate dropped) and the focus of one text."""
         cands_all = [candidates_for(f, self.lookup) for f in found]
         pairs = [(f, c) for f, c in zip(found, cands_all) if c]
         found = [f for f, _ in pairs]
@@ -86,7 +87,7 @@ class Resolver:
                 ctx.named_regions.setdefault(key, set()).add(c.place.id)
         best = self._pass(found, cands_all, ctx, own, mine)
         mentions = []
-        for i, (f, cands, choice) in enumerate(zip(found, cands_all, best)):
+        for f, cands, choice in zip(found, cands_all, best):
             if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
                 continue
             ordered = [choice] + [c for c in cands if c is not choice]
