@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "InputError",
     "NotFoundError",
+    "AuthError",
     "GazetteerError",
     "GeocoderError",
     "ModelError",
@@ -53,6 +54,12 @@ class NotFoundError(GeomapError, LookupError):
     """The thing asked for does not exist."""
 
     status = 404
+
+
+class AuthError(GeomapError, PermissionError):
+    """A write endpoint was called without the configured API key."""
+
+    status = 401
 
 
 class GazetteerError(GeomapError, RuntimeError):

@@ -68,6 +68,7 @@ def test_cliff_parse_text_shape(client: FlaskClient) -> None:
         assert {"id", "name", "lat", "lon", "countryCode", "featureClass", "featureCode", "confidence"} <= set(m)
     by_name = {m["name"]: m for m in mentions}
     assert by_name["Kharkiv"]["id"] == 706483 and by_name["Kharkiv"]["countryCode"] == "UA"
+    assert by_name["Kharkiv"]["countryGeoNameId"] == 690791  # Ukraine's GeoNames id, as CLIFF gives it
     assert "Russia" not in by_name  # a demonym: CLIFF leaves it out by default
     with_demonyms = client.post("/parse/text", data={"q": TEXT, "replaceAllDemonyms": "true"}).get_json()
     assert "Russia" in {m["name"] for m in with_demonyms["results"]["places"]["mentions"]}

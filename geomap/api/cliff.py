@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..errors import InputError
+from ..gazetteer import get_gazetteer
 from ..models import FocusPlace, Mention, ParsedDocument, Place
 from ..web.state import services
 from .params import parse_bool
@@ -29,19 +30,27 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _FEATURE_CLASS = {"country": "A", "admin1": "A", "admin2": "A", "city": "P", "water": "H", "continent": "L", "region": "L", "landmark": "S"}
 
 
+def _geonameid(place: Place | None) -> int | str:
+    return place.geonameid if place and place.geonameid else ""
+
+
 def _cliff_place(place: Place) -> dict[str, Any]:
+    gazetteer = get_gazetteer(services().settings)
+    cc = place.country_code or ""
+    country = gazetteer.country(cc) if cc else None
+    state = gazetteer.admin1(cc, place.admin1_code) if cc and place.admin1_code else None
     return {
         "id": place.geonameid or 0,
         "name": place.name,
         "lat": place.lat,
         "lon": place.lon,
         "countryCode": place.country_code or "",
-        "countryGeoNameId": "",
+        "countryGeoNameId": _geonameid(country),
         "featureClass": place.feature_class or _FEATURE_CLASS.get(place.kind, ""),
         "featureCode": place.feature_code or "",
         "population": place.population,
         "stateCode": place.admin1_code or "",
-        "stateGeoNameId": "",
+        "stateGeoNameId": _geonameid(state),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, g
 
 from ..config import Settings
-from ..errors import GeomapError
+from ..errors import AuthError
 from ..map.build import tile_origin
 
 __all__ = ["install_security_headers", "require_api_key", "csp_nonce", "add_nonce"]
@@ -20,12 +20,6 @@ __all__ = ["install_security_headers", "require_api_key", "csp_nonce", "add_nonc
 F = TypeVar("F", bound=Callable[..., Any])
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?=[\s>])")
-
-
-class AuthError(GeomapError, PermissionError):
-    """A write endpoint was called without the configured API key."""
-
-    status = 401
 
 
 def csp_nonce() -> str:
