@@ -148,6 +148,8 @@ def test_seed_if_empty_fills_only_an_empty_default_store(tmp_path, parser):
     store = open_store(settings)
     assert seed_if_empty(store, settings, parser=parser) == 1
     assert "Moscow" in {p["name"] for p in store.places(limit=100).items}
+    [seed] = store.articles().items
+    assert seed["title"].startswith("China’s Xi to visit Moscow") and seed["published"].startswith("2023-03-17")
     assert seed_if_empty(store, settings, parser=parser) == 0
     store.close()
     named = load_settings(database_url=f"sqlite:///{tmp_path / 'mine.sqlite'}")
