@@ -4,7 +4,8 @@ Each page is one query for its rows plus a cheap count of the total (or, for
 aggregates, a ``COUNT(*) OVER ()`` window in the same query). The place list
 without article filters (what the map loads first) reads the maintained
 ``place_stats`` table through its ranking index; filters on articles (dates,
-source, one article) aggregate the matching articles' mentions instead.
+source) add up maintained per-period cells; one article's places are counted
+from its mentions.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, true
 from sqlalchemy.engine import Connection, Row
 
+from .periods import mention_counts, period_counts
 from .schema import articles, mentions, place_stats, places
 
 __all__ = [
@@ -184,25 +186,18 @@ def _ranked_places(f: Filters) -> tuple[Select, Select]:
 def _aggregated_places(f: Filters) -> Select:
     """Places counted over the mentions whose articles pass the filters.
 
-    The articles are selected first (``IN``), so a narrow date range or one
-    source reads only its articles' mentions through the article index.
+    Dates and source add up maintained per-period cells (``periods.py``); one
+    article's places are counted from its mentions, selected first (``IN``).
     """
-    conds = [_kind_cond(f), mentions.c.place_id.is_not(None)]
-    conds.append(mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f))))
-    if place_conds := _place_conds(f):
-        conds.append(mentions.c.place_id.in_(select(places.c.id).where(*place_conds)))
-    agg = (
-        select(
-            mentions.c.place_id,
-            func.count(mentions.c.id).label("mentions"),
-            func.count(mentions.c.article_id.distinct()).label("articles"),
-            func.max(articles.c.published).label("last_published"),
-        )
-        .select_from(mentions.join(articles, articles.c.id == mentions.c.article_id))
-        .where(*conds)
-        .group_by(mentions.c.place_id)
-        .subquery()
-    )
+    place_conds = _place_conds(f)
+    place_ids = select(places.c.id).where(*place_conds) if place_conds else None
+    if f.article_id is None:
+        agg = period_counts(f.demonyms, to_utc(f.since), to_utc(f.until), f.source, _kind_cond(f), place_ids)
+    else:
+        conds = [_kind_cond(f), mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f)))]
+        if place_ids is not None:
+            conds.append(mentions.c.place_id.in_(place_ids))
+        agg = mention_counts(conds).subquery()
     return (
         select(*_PLACE_COLS, agg.c.mentions, agg.c.articles, agg.c.last_published)
         .select_from(agg.join(places, places.c.id == agg.c.place_id))

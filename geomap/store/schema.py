@@ -8,6 +8,9 @@ Versions:
   2. adds ``place_stats``: per place, maintained mention/article counts and the
      newest publication date, so the map's unfiltered place list is an index
      read instead of an aggregate over every mention.
+  3. adds ``place_periods``: per place, scope, source and day / month / all
+     time, maintained counts, so date and source filters add up a few cells
+     instead of counting every matching mention (see ``rollup.py``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ __all__ = [
     "places",
     "mentions",
     "place_stats",
+    "place_periods",
     "create_schema",
     "upgrade",
     "current_version",
@@ -55,7 +59,7 @@ __all__ = [
     "add_to_place_stats",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -132,7 +136,30 @@ place_stats = Table(
 # The map's first request reads the top of this index: most mentioned first.
 Index("ix_place_stats_rank", place_stats.c.all_kinds, place_stats.c.mentions.desc(), place_stats.c.place_id)
 
+# One row per (place, all_kinds, grain, period, source): see rollup.py. NULL period:
+# grain "A" (all time) or an undated article; NULL source: articles without one.
+place_periods = Table(
+    "place_periods",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("place_id", String(100), ForeignKey("places.id"), nullable=False),
+    Column("all_kinds", Boolean, nullable=False),
+    Column("grain", String(1), nullable=False),  # "D" day, "M" month, "A" all time
+    Column("period", DateTime),  # the period's start, UTC
+    Column("source", String(200)),
+    Column("mentions", Integer, nullable=False),
+    Column("articles", Integer, nullable=False),
+    Column("last_published", DateTime),
+    Index("ix_place_periods_place", "place_id", "period"),
+)
+# Filters read a range of periods (or one source's all-time cells) from this covering index.
+Index(
+    "ix_place_periods_range",
+    *(place_periods.c[n] for n in ("all_kinds", "grain", "period", "source", "place_id", "mentions", "articles", "last_published")),
+)
+
 _V1_TABLES = [schema_version, articles, places, mentions]
+_V2_TABLES = [*_V1_TABLES, place_stats]
 
 
 def current_version(conn: Connection) -> int | None:
@@ -150,8 +177,8 @@ def current_version(conn: Connection) -> int | None:
 
 def create_schema(conn: Connection, version: int = SCHEMA_VERSION) -> None:
     """Create an empty database at ``version`` (older versions exist for upgrade tests)."""
-    tables = _V1_TABLES if version == 1 else metadata.sorted_tables
-    if version not in (1, SCHEMA_VERSION):
+    tables = {1: _V1_TABLES, 2: _V2_TABLES}.get(version, metadata.sorted_tables)
+    if version not in (1, 2, SCHEMA_VERSION):
         raise StoreError(f"cannot create schema version {version}")
     metadata.create_all(conn, tables=tables)
     conn.execute(insert(schema_version).values(id=1, version=version))
@@ -164,7 +191,15 @@ def _v1_to_v2(conn: Connection) -> None:
     refresh_place_stats(conn, ids)
 
 
-_UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+def _v2_to_v3(conn: Connection) -> None:
+    """Add the maintained per-period counts and fill them from the stored mentions."""
+    from .rollup import fill  # rollup builds on these tables
+
+    place_periods.create(conn)
+    fill(conn)
+
+
+_UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def upgrade(conn: Connection, version: int) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..config import Settings, load_settings
 from ..errors import StoreError
 from ..models import Article, ParsedDocument, Place
-from . import queries
+from . import queries, rollup
 from .engine import WRITE, integrity_check, make_engine
 from .queries import Filters, Page, to_utc
 from .schema import (
@@ -150,9 +150,10 @@ class Store:
             ).inserted_primary_key[0]
             rows = self._save_mentions(conn, new_id, parsed, update_places=False)
             published = to_utc(article.published)
-            counted += [{**r, "published": published} for r in rows]
+            counted += [{**r, "published": published, "source": article.source} for r in rows]
             out.append((int(new_id), True))
         add_to_place_stats(conn, counted)
+        rollup.apply(conn, [], counted)
         return out
 
     def replace_mentions(self, article_id: int, parsed: ParsedDocument) -> None:
@@ -162,18 +163,24 @@ class Store:
     def replace_mentions_many(self, items: Sequence[tuple[int, ParsedDocument]]) -> None:
         """``replace_mentions`` for several articles in one transaction."""
         with self._write() as conn:
-            touched: set[str] = set()
+            left: list[dict[str, Any]] = []
+            arrived: list[dict[str, Any]] = []
             for article_id, parsed in items:
-                touched |= {
-                    r[0]
+                dated = select(articles.c.published, articles.c.source).where(articles.c.id == article_id)
+                article = conn.execute(dated).one()
+                left += [
+                    dict(r._mapping)
                     for r in conn.execute(
-                        select(mentions.c.place_id).where(mentions.c.article_id == article_id, mentions.c.place_id.is_not(None))
+                        select(mentions.c.place_id, mentions.c.kind, mentions.c.article_id, articles.c.published, articles.c.source)
+                        .join(articles, articles.c.id == mentions.c.article_id)
+                        .where(mentions.c.article_id == article_id, mentions.c.place_id.is_not(None))
                     )
-                }
+                ]
                 conn.execute(mentions.delete().where(mentions.c.article_id == article_id))
-                touched |= {r["place_id"] for r in self._save_mentions(conn, article_id, parsed, update_places=True)}
-            touched.discard(None)  # type: ignore[arg-type]
-            refresh_place_stats(conn, touched)
+                rows = self._save_mentions(conn, article_id, parsed, update_places=True)
+                arrived += [{**r, "published": article.published, "source": article.source} for r in rows]
+            refresh_place_stats(conn, {r["place_id"] for r in left + arrived if r["place_id"] is not None})
+            rollup.apply(conn, left, arrived)
 
     def _save_mentions(
         self, conn: Connection, article_id: int, parsed: ParsedDocument, *, update_places: bool
