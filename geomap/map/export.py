@@ -17,7 +17,7 @@ from .features import feature_collection, place_feature
 __all__ = ["map_data", "live_page", "export_page", "MAP_LIMIT", "EXPORT_LIMIT", "PREVIEW_MENTIONS"]
 
 MAP_LIMIT = 20_000  # places the live map loads at most (most mentioned first)
-EXPORT_LIMIT = 2_000  # places an export holds at most (one mentions query each: keep the export quick)
+EXPORT_LIMIT = 2_000  # places an export holds at most (the file grows with each)
 PREVIEW_MENTIONS = 5  # newest mentions per place inlined in an export popup
 
 _MAP_FIELDS = ("id", "name", "kind", "country_code", "admin1_name", "mentions", "articles")
@@ -39,8 +39,9 @@ def live_page(settings: Settings, filters: dict[str, str], urls: dict[str, str])
 def export_page(settings: Settings, store: Store, filters: Filters, shown_filters: dict[str, str]) -> str:
     """One self-contained HTML file: assets, places and their newest mentions inline."""
     collection = map_data(store, filters, limit=EXPORT_LIMIT)
+    previews = store.mentions_for_places([f["id"] for f in collection["features"]], filters, per_place=PREVIEW_MENTIONS)
     for feature in collection["features"]:
-        page = store.place_mentions(feature["id"], filters, limit=PREVIEW_MENTIONS, offset=0)
+        page = previews[feature["id"]]
         feature["properties"]["preview"] = {"items": page.items, "total": page.total}
     described = ", ".join(f"{k}={v}" for k, v in sorted(shown_filters.items())) or "none"
     note = f"Filters: {described}."

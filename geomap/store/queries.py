@@ -28,6 +28,7 @@ __all__ = [
     "list_places",
     "get_place",
     "list_place_mentions",
+    "newest_mentions",
     "list_articles",
     "get_article",
 ]
@@ -261,10 +262,45 @@ def list_place_mentions(conn: Connection, place_id: str, f: Filters, limit: int,
         select(*_mention_cols(), *(c.label(f"a_{c.name}") for c in _ARTICLE_COLS))
         .select_from(joined)
         .where(*conds)
-        .order_by(*_newest_first(), mentions.c.start_char)
+        .order_by(*_newest_first(), mentions.c.start_char, mentions.c.id)
     )
     count = select(func.count()).select_from(joined if f.on_articles else mentions).where(*conds)
-    return _page(conn, stmt, limit, offset, lambda r: {**_mention_dict(r), "article": _article_ref(r)}, count)
+    return _page(conn, stmt, limit, offset, _mention_with_article, count)
+
+
+def _mention_with_article(row: Row) -> dict[str, Any]:
+    return {**_mention_dict(row), "article": _article_ref(row)}
+
+
+def newest_mentions(conn: Connection, place_ids: list[str], f: Filters, per_place: int) -> dict[str, Page]:
+    """``list_place_mentions(..., limit=per_place)`` for many places in one query per 500 places.
+
+    A ``ROW_NUMBER()`` window ranks each place's mentions in the same order as
+    ``list_place_mentions`` and a ``COUNT(*)`` window gives each place's total.
+    """
+    out = {pid: Page([], 0, per_place, 0) for pid in place_ids}
+    joined = mentions.join(articles, articles.c.id == mentions.c.article_id)
+    ids = list(out)
+    for i in range(0, len(ids), 500):
+        by_place = {"partition_by": mentions.c.place_id}
+        ranked = (
+            select(
+                *_mention_cols(),
+                mentions.c.place_id,
+                *(c.label(f"a_{c.name}") for c in _ARTICLE_COLS),
+                func.row_number().over(**by_place, order_by=(*_newest_first(), mentions.c.start_char, mentions.c.id)).label("rank"),
+                func.count().over(**by_place).label("total"),
+            )
+            .select_from(joined)
+            .where(mentions.c.place_id.in_(ids[i : i + 500]), _kind_cond(f), *_article_conds(f))
+            .subquery()
+        )
+        rows = conn.execute(select(ranked).where(ranked.c.rank <= per_place).order_by(ranked.c.place_id, ranked.c.rank))
+        for row in rows:
+            page = out[row.place_id]
+            page.items.append(_mention_with_article(row))
+            page.total = int(row.total)
+    return out
 
 
 def _article_places_count(f: Filters):  # type: ignore[no-untyped-def]

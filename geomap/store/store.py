@@ -259,6 +259,13 @@ class Store:
         with self._read() as conn:
             return queries.list_place_mentions(conn, place_id, filters, int(limit), int(offset))
 
+    def mentions_for_places(
+        self, place_ids: Sequence[str], filters: Filters = Filters(), *, per_place: int = 5
+    ) -> dict[str, Page]:
+        """Per place, what ``place_mentions(place_id, filters, limit=per_place)`` returns, in a few queries."""
+        with self._read() as conn:
+            return queries.newest_mentions(conn, list(dict.fromkeys(place_ids)), filters, int(per_place))
+
     def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
         """Articles under ``filters``, newest first, each with its number of places."""
         with self._read() as conn:
