@@ -91,8 +91,10 @@ def _existing(conn: Connection, keys: set[Key]) -> dict[Key, tuple]:
 def _newest(conn: Connection, key: Key) -> datetime | None:
     """Recount a cell's newest publication time from the mentions (after an article left it)."""
     place_id, all_kinds, grain, start, source = key
-    if start is None:
+    if grain == "A":
         conds = []
+    elif start is None:
+        return None  # a day or month cell without a period holds undated articles only
     else:
         end = next_period(start, grain)
         conds = [articles.c.published >= start, articles.c.published < end]
