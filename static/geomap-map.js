@@ -44,28 +44,30 @@
     });
   }
 
-  /* The snippet as text nodes, with the first occurrence of the name in <mark>. */
+  /* The snippet as text nodes, every occurrence of the name in <mark>. */
   function highlighted(snippet, name) {
     var box = gm.el("p", { cls: "geomap-snippet" });
     snippet = snippet || "";
-    var at = name ? snippet.toLowerCase().indexOf(name.toLowerCase()) : -1;
-    if (at < 0) {
-      box.textContent = snippet;
-      return box;
+    var lower = snippet.toLowerCase(), key = (name || "").toLowerCase(), from = 0, at;
+    while (key && (at = lower.indexOf(key, from)) >= 0) {
+      box.appendChild(document.createTextNode(snippet.slice(from, at)));
+      box.appendChild(gm.el("mark", { text: snippet.slice(at, at + key.length) }));
+      from = at + key.length;
     }
-    box.appendChild(document.createTextNode(snippet.slice(0, at)));
-    box.appendChild(gm.el("mark", { text: snippet.slice(at, at + name.length) }));
-    box.appendChild(document.createTextNode(snippet.slice(at + name.length)));
+    box.appendChild(document.createTextNode(snippet.slice(from)));
     return box;
   }
 
-  /* Append mentions to the list, one item per article (mentions arrive newest first). */
+  /* Append mentions to the list, one item per article (mentions arrive newest first);
+     a sentence naming the place twice is shown once. */
   function appendMentions(list, mentions) {
     mentions.forEach(function (m) {
       var a = m.article || {};
       var last = list.lastChild;
       if (last && last.getAttribute("data-article") === String(a.id)) {
-        if (last.querySelectorAll(".geomap-snippet").length < 3) { last.appendChild(highlighted(m.snippet, m.text)); }
+        var shown = last.querySelectorAll(".geomap-snippet");
+        var seen = Array.prototype.some.call(shown, function (s) { return s.textContent === (m.snippet || ""); });
+        if (!seen && shown.length < 3) { last.appendChild(highlighted(m.snippet, m.text)); }
         return;
       }
       var href = gm.safeUrl(a.url);

@@ -209,6 +209,16 @@ def test_seeded_map_markers_popup_and_no_foreign_requests(served: Served, tiles:
     assert popup.locator(".geomap-snippet").first.inner_text().strip() == expected.strip()
     assert popup.locator(".geomap-snippet mark").first.inner_text().lower() == "moscow"
     assert popup.locator("a[href^='https://'], a[href^='http://'], span").count() >= 1
+    # Russia: a sentence naming it twice is listed once, with both names marked.
+    page.fill(".geomap-search", "Russia")
+    page.locator(".geomap-results li", has_text="Russia").first.click()
+    page.wait_for_selector(".leaflet-popup .geomap-place b:text-is('Russia')", timeout=15_000)
+    russia = page.locator(".leaflet-popup", has=page.locator(".geomap-place b:text-is('Russia')"))
+    snippets = russia.locator(".geomap-snippet")
+    texts = snippets.all_inner_texts()
+    assert texts and len(texts) == len(set(texts))
+    twice = [i for i, t in enumerate(texts) if t.count("Russia") >= 2]
+    assert twice and snippets.nth(twice[0]).locator("mark").count() >= 2
     assert tiles.hits, "the map loaded no tiles from the configured tile server"
     assert watch.errors == [] and watch.dialogs == []
     assert watch.foreign(_allowed(served, tiles)) == []
