@@ -142,23 +142,35 @@ def bench_queries(n_mentions: int, runs: int) -> None:
           f"(written in {seconds:.1f} s, batches of 200)")  # fmt: skip
     since = datetime(2023, 3, 1, tzinfo=UTC)
     last_week = datetime(2023, 1, 1, tzinfo=UTC) + timedelta(hours=stats["articles"]) - timedelta(days=7)
+    top = [p["id"] for p in store.places(limit=2000).items]
+    mid = datetime(2023, 5, 17, 9, 30, tzinfo=UTC)  # partial days at both ends, whole days and months between
     cases = {
         "places(limit=100)": lambda: store.places(limit=100),
         "places(demonyms=True, limit=100)": lambda: store.places(Filters(demonyms=True), limit=100),
         "places(bbox, limit=100)": lambda: store.places(Filters(bbox=(20, 40, 45, 60)), limit=100),
         "places(q='Place 1', limit=100)": lambda: store.places(Filters(q="Place 1"), limit=100),
+        "places(country=UA, kind=city, limit=100)": lambda: store.places(Filters(country="UA", kind="city"), limit=100),
         "places(source, limit=100)": lambda: store.places(Filters(source="wire"), limit=100),
+        "places(source, demonyms, limit=100)": lambda: store.places(Filters(source="wire", demonyms=True), limit=100),
         "places(since: 86% of articles, limit=100)": lambda: store.places(Filters(since=since), limit=100),
         "places(since: last week, limit=100)": lambda: store.places(Filters(since=last_week), limit=100),
+        "places(until: 14% of articles, limit=100)": lambda: store.places(Filters(until=since), limit=100),
+        "places(since..until, partial days, limit=100)": lambda: store.places(Filters(since=since - timedelta(days=20, hours=5), until=mid), limit=100),
+        "places(country=UA, since, limit=100)": lambda: store.places(Filters(country="UA", since=since), limit=100),
+        "places(bbox, since..until, limit=100)": lambda: store.places(Filters(bbox=(20, 40, 45, 60), since=since, until=mid), limit=100),
+        "places(q, source, since, demonyms, limit=100)": lambda: store.places(Filters(q="Place 1", source="blog", since=since, demonyms=True), limit=100),
+        "places(every filter, limit=100)": lambda: store.places(Filters(q="Place", bbox=(-100, -50, 100, 60), country="US", kind="city", since=since, until=mid, source="paper", demonyms=True), limit=100),
         "place_mentions(top place, limit=20)": lambda: store.place_mentions("gn:0", limit=20),
         "articles(limit=50)": lambda: store.articles(limit=50),
         "articles(country=UA, limit=50)": lambda: store.articles(Filters(country="UA"), limit=50),
         "article(one)": lambda: store.article(1),
-    }
+    }  # fmt: skip
     for name, fn in cases.items():
         fn()  # warm the page cache
         p50, p95 = _latency(fn, runs)
-        print(f"{name:44s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
+        print(f"{name:48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
+    p50, p95 = _latency(lambda: store.mentions_for_places(top, per_place=5), max(3, runs // 20))
+    print(f"{'mentions_for_places(top 2,000, 5 each)':48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (the export's previews)")
     store.close()
     tmp.cleanup()
 
