@@ -139,6 +139,39 @@ def test_cities_carry_region_and_country_names(gaz: Gazetteer) -> None:
     assert gaz.lookup("Austin")[0].place.admin1_name == "Texas"
 
 
+# Capitals that are first-level regions of their own (or lie in one GeoNames codes oddly), and neighbours
+# whose surrounding region shares the city's name.
+@pytest.mark.parametrize(("name", "cc", "region"), [
+    ("Moscow", "RU", "Moskva"), ("Chisinau", "MD", "Chișinău"), ("Taipei", "TW", "Taipei"),
+    ("Tbilisi", "GE", "Tbilisi"), ("Minsk", "BY", "Gorod Minsk"), ("Zagreb", "HR", "Grad Zagreb"),
+    ("Kyiv", "UA", "Kyiv"), ("Sofia", "BG", "Sofia (stolitsa)"),
+    ("Budapest", "HU", "Budapest"), ("Kota Kinabalu", "MY", "Sabah"), ("Nha Trang", "VN", "Khánh Hòa"),
+    ("Khimki", "RU", "Moskovskaja oblast'"),
+])
+def test_city_regions_and_capitals_name_their_region(gaz: Gazetteer, name: str, cc: str, region: str) -> None:
+    city = next(c.place for c in gaz.lookup(name) if c.place.kind == "city" and c.place.country_code == cc)
+    assert city.admin1_name == region
+    linked = gaz.admin1(cc, city.admin1_code or "")
+    assert linked is not None and linked.name == region  # code and name agree: the focus finds the same region
+
+
+@pytest.mark.parametrize(("name", "gid", "lat", "lon"), [
+    ("Soviet Union", 8354411, 61.0, 98.0), ("USSR", 8354411, 61.0, 98.0), ("U.S.S.R.", 8354411, 61.0, 98.0),
+    ("the Soviet Union", 8354411, 61.0, 98.0),
+    ("European Union", 6695072, 50.8386, 4.37599), ("EU", 6695072, 50.8386, 4.37599),
+    ("E.U.", 6695072, 50.8386, 4.37599),
+])
+def test_historical_and_supranational_names(gaz: Gazetteer, name: str, gid: int, lat: float, lon: float) -> None:
+    top = gaz.lookup(name)[0]
+    assert top.primary and top.place.geonameid == gid and top.place.kind == "region"
+    assert (top.place.lat, top.place.lon) == (lat, lon)
+
+
+def test_two_letter_keys_stay_rare(gaz: Gazetteer) -> None:
+    assert gaz.lookup("EU")[0].place.name == "European Union" and len(gaz.lookup("EU")) == 1
+    assert gaz.lookup("US")[0].place.kind == "country" and gaz.lookup("Ru") == []
+
+
 def test_country_admin1_get_nearest(gaz: Gazetteer) -> None:
     ua = gaz.country("ua")
     assert ua is not None and ua.name == "Ukraine" and ua.geonameid == 690791

