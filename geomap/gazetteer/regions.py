@@ -25,11 +25,11 @@ from .sources import RawRecord, gnc_json
 __all__ = ["geonames_admin1_names", "read_regions", "read_us_counties", "match_key"]
 
 _BRACKETS = re.compile(r"\s*\[[^\]]*\]")
-# Words after a city-region's name in one source and not the other ("Moscow City", "Chișinău Municipality").
 _SUFFIXES = frozenset(REGION_SUFFIXES)
+# Words after a city-region's name in one source and not the other ("Moscow City", "Chișinău Municipality").
+_CITY_WORDS = frozenset({"city", "municipality"})
 # ISO subdivision types of a city that is a region of its own (Moscow, Taipei, Tbilisi, Da Nang).
 _CITY_TYPE = re.compile(r"city|capital|municipal|metropolitan|town", re.IGNORECASE)
-_CITY_WORDS = frozenset({"city", "municipality"})
 _COUNTY_WORDS = (" County", " Parish", " Borough", " Census Area", " Municipality", " City and Borough")
 
 
