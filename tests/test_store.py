@@ -366,7 +366,7 @@ def test_schema_and_queries_compile_for_postgresql(filters):
         assert "CREATE TABLE" in str(CreateTable(table).compile(dialect=dialect))
         for index in table.indexes:
             str(CreateIndex(index).compile(dialect=dialect))
-    for stmt in (*queries._ranked_places(filters), queries._aggregated_places(filters)):
+    for stmt in (*queries._ranked_places(filters), *queries._aggregated_places(filters, 100, 0)):
         sql = str(stmt.compile(dialect=dialect))
         assert ("ILIKE" in sql) == bool(filters.q)
     newest = queries.select(queries.articles.c.id).order_by(*queries._newest_first())

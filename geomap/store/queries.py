@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, true
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.selectable import Subquery
 
 from .periods import mention_counts, period_counts
 from .schema import articles, mentions, place_stats, places
@@ -184,8 +185,8 @@ def _ranked_places(f: Filters) -> tuple[Select, Select]:
     return stmt, count
 
 
-def _aggregated_places(f: Filters) -> Select:
-    """Places counted over the mentions whose articles pass the filters.
+def _place_counts(f: Filters) -> Subquery:
+    """Per place counts over the mentions whose articles (and places) pass the filters.
 
     Dates and source add up maintained per-period cells (``periods.py``); one
     article's places are counted from its mentions, selected first (``IN``).
@@ -193,23 +194,42 @@ def _aggregated_places(f: Filters) -> Select:
     place_conds = _place_conds(f)
     place_ids = select(places.c.id).where(*place_conds) if place_conds else None
     if f.article_id is None:
-        agg = period_counts(f.demonyms, to_utc(f.since), to_utc(f.until), f.source, _kind_cond(f), place_ids)
-    else:
-        conds = [_kind_cond(f), mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f)))]
-        if place_ids is not None:
-            conds.append(mentions.c.place_id.in_(place_ids))
-        agg = mention_counts(conds).subquery()
-    return (
-        select(*_PLACE_COLS, agg.c.mentions, agg.c.articles, agg.c.last_published)
-        .select_from(agg.join(places, places.c.id == agg.c.place_id))
+        return period_counts(f.demonyms, to_utc(f.since), to_utc(f.until), f.source, _kind_cond(f), place_ids)
+    conds = [_kind_cond(f), mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f)))]
+    if place_ids is not None:
+        conds.append(mentions.c.place_id.in_(place_ids))
+    return mention_counts(conds).subquery()
+
+
+def _aggregated_places(f: Filters, limit: int, offset: int) -> tuple[Select, Select]:
+    """A page of counted places and the count of all of them.
+
+    The page is cut (and the total windowed) over the narrow counts before the
+    place records are joined, so only ``limit`` rows carry them.
+    """
+    agg = _place_counts(f)
+    top = (
+        select(agg, func.count().over().label("total"))
         .order_by(agg.c.mentions.desc(), agg.c.place_id)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
     )
+    stmt = (
+        select(*_PLACE_COLS, top.c.mentions, top.c.articles, top.c.last_published, top.c.total)
+        .select_from(top.join(places, places.c.id == top.c.place_id))
+        .order_by(top.c.mentions.desc(), top.c.place_id)
+    )
+    return stmt, select(func.count()).select_from(agg)
 
 
 def list_places(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
     """Places with at least one counted mention, most mentioned first (ties by id)."""
     if f.on_articles:
-        return _page(conn, _aggregated_places(f), limit, offset, _place_dict)
+        stmt, count = _aggregated_places(f, limit, offset)
+        rows = conn.execute(stmt).all()
+        total = rows[0].total if rows else conn.execute(count).scalar_one()  # past the last page: no window
+        return Page([_place_dict(r) for r in rows], int(total), limit, offset)
     stmt, count = _ranked_places(f)
     return _page(conn, stmt, limit, offset, _place_dict, count)
 
