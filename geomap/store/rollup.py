@@ -68,23 +68,26 @@ def _cells(rows: Iterable[dict[str, Any]]) -> dict[Key, list]:
 
 
 def _existing(conn: Connection, keys: set[Key]) -> dict[Key, tuple]:
-    """The stored cells among ``keys``: key -> (id, mentions, articles, last_published)."""
+    """The stored cells among ``keys``: key -> (id, mentions, articles, last_published).
+
+    One lookup per period the keys touch (by place within it), so a batch of
+    articles spread over many days reads only its own cells, through the
+    (place, grain, period) index.
+    """
     c = place_periods.c
-    ids = sorted({k[0] for k in keys})
-    starts = sorted({k[3] for k in keys if k[3] is not None})
+    cols = (c.id, c.place_id, c.all_kinds, c.grain, c.period, c.source, c.mentions, c.articles, c.last_published)
+    by_period: dict[tuple[str, datetime | None], set[str]] = {}
+    for k in keys:
+        by_period.setdefault((k[2], k[3]), set()).add(k[0])
     found: dict[Key, tuple] = {}
-    for i in range(0, len(ids), 500):
-        period = c.period.is_(None)
-        if starts:
-            period = period | c.period.in_(starts)
-        rows = conn.execute(
-            select(c.id, c.place_id, c.all_kinds, c.grain, c.period, c.source, c.mentions, c.articles, c.last_published)
-            .where(c.place_id.in_(ids[i : i + 500]), period)
-        )
-        for r in rows:
-            key = (r.place_id, bool(r.all_kinds), r.grain, r.period, r.source)
-            if key in keys:
-                found[key] = (r.id, r.mentions, r.articles, r.last_published)
+    for (grain, period), place_ids in by_period.items():
+        ids = sorted(place_ids)
+        when = c.period.is_(None) if period is None else c.period == period
+        for i in range(0, len(ids), 500):
+            for r in conn.execute(select(*cols).where(c.place_id.in_(ids[i : i + 500]), c.grain == grain, when)):
+                key = (r.place_id, bool(r.all_kinds), r.grain, r.period, r.source)
+                if key in keys:
+                    found[key] = (r.id, r.mentions, r.articles, r.last_published)
     return found
 
 

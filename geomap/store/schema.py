@@ -150,7 +150,7 @@ place_periods = Table(
     Column("mentions", Integer, nullable=False),
     Column("articles", Integer, nullable=False),
     Column("last_published", DateTime),
-    Index("ix_place_periods_place", "place_id", "period"),
+    Index("ix_place_periods_place", "place_id", "grain", "period"),
 )
 # Filters read a range of periods (or one source's all-time cells) from this covering index.
 Index(
