@@ -366,9 +366,12 @@ def test_schema_and_queries_compile_for_postgresql(filters):
         assert "CREATE TABLE" in str(CreateTable(table).compile(dialect=dialect))
         for index in table.indexes:
             str(CreateIndex(index).compile(dialect=dialect))
-    for stmt in (*queries._ranked_places(filters), *queries._aggregated_places(filters, 100, 0)):
+    wide = Filters(since=when(1), q=filters.q, source=filters.source)  # all-time totals minus the cells before
+    aggregated = (*queries._aggregated_places(filters, 100, 0), *queries._aggregated_places(wide, 100, 0, complement=True))
+    for stmt in (*queries._ranked_places(filters), *aggregated):
         sql = str(stmt.compile(dialect=dialect))
         assert ("ILIKE" in sql) == bool(filters.q)
+    assert "HAVING sum(" in sql  # the complement drops places left with no mention
     newest = queries.select(queries.articles.c.id).order_by(*queries._newest_first())
     assert "DESC NULLS LAST" in str(newest.compile(dialect=dialect))
     assert "count(DISTINCT" in str(queries.select(queries._article_places_count(filters)).compile(dialect=dialect))

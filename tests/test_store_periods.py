@@ -83,14 +83,16 @@ def answered(store, f: Filters) -> list[tuple]:
 FILTERS = [
     Filters(source="wire"),
     Filters(source="paper", demonyms=True),
-    Filters(since=datetime(2023, 2, 1)),  # whole months, open end
+    Filters(since=datetime(2023, 2, 1)),  # whole months, open end: all-time totals minus January and the undated
+    Filters(since=datetime(2023, 1, 20, 15, 45), demonyms=True),  # the same, minus a partial day too
+    Filters(since=datetime(2023, 5, 10)),  # late: the cells after it
     Filters(until=datetime(2023, 3, 31, 23, 59, 59, 999999)),  # a bare date's end of day
     Filters(since=datetime(2023, 1, 10, 7, 30), until=datetime(2023, 4, 20, 13, 5)),  # partial days, days, months
     Filters(since=datetime(2023, 2, 3), until=datetime(2023, 2, 25, 23, 59, 59, 999999)),  # whole days in one month
     Filters(since=datetime(2023, 3, 5, 6), until=datetime(2023, 3, 5, 18)),  # inside one day
     Filters(since=datetime(2023, 3, 5, 6), until=datetime(2023, 3, 6, 2)),  # two partial days
     Filters(since=datetime(2023, 1, 31, 23, 59), until=datetime(2023, 5, 1)),  # a minute, months, an instant
-    Filters(since=datetime(2023, 2, 14), source="wire", country="RU", demonyms=True),
+    Filters(since=datetime(2023, 2, 14), source="wire", country="RU", demonyms=True),  # a source's all-time cells minus
     Filters(since=datetime(1, 1, 1), until=datetime(9999, 12, 31, 23, 59, 59, 999999)),  # calendar ends
 ]
 

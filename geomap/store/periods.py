@@ -4,20 +4,23 @@ A publication-time range [since, until] splits into whole months, whole days
 at either end, and at most two partial days; the whole periods read their
 maintained cells, the partial days count their mentions. The pieces are
 disjoint and every article falls in exactly one cell per grain, so the sums
-equal a count over the matching mentions.
+equal a count over the matching mentions. An early ``since`` with no
+``until`` reads the smaller complement: the all-time totals minus the cells
+before ``since``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select, union_all
+from sqlalchemy import ColumnElement, DateTime, Select, cast, func, null, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
 from .rollup import next_period
-from .schema import articles, mentions, place_periods
+from .schema import articles, mentions, place_periods, place_stats
 
-__all__ = ["plan", "mention_counts", "period_counts"]
+__all__ = ["plan", "mention_counts", "mostly_after", "period_counts"]
 
 _DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
@@ -88,31 +91,29 @@ def mention_counts(conds: list[ColumnElement[bool]]) -> Select:
     )
 
 
-def period_counts(
-    all_kinds: bool,
-    since: datetime | None,
-    until: datetime | None,
-    source: str | None,
-    kind_cond: ColumnElement[bool],
-    place_ids: Select | None,
-) -> Subquery:
-    """Per place (``place_id``, ``mentions``, ``articles``, ``last_published``) under these filters."""
+def mostly_after(conn: Connection, since: datetime) -> bool:
+    """Whether most of the stored time span lies after ``since`` (then its complement is read instead)."""
+    first, last = conn.execute(select(func.min(articles.c.published), func.max(articles.c.published))).one()
+    return first is not None and since > first and (last - since) > (since - first)
+
+
+def _cell_parts(cells: Cells, conds: list[ColumnElement[bool]], sign: int) -> list[Select]:
     c = place_periods.c
-    cells, raw = plan(since, until)
-    parts: list[Select] = []
+    parts = []
     for grain, lo, hi in cells:
-        conds = [c.all_kinds == all_kinds, c.grain == grain]
-        if grain == "A":
-            conds.append(c.period.is_(None))
+        where = [*conds, c.grain == grain]
+        if grain == "A" or (lo is None and hi is None):
+            where.append(c.period.is_(None))
         if lo is not None:
-            conds.append(c.period >= lo)
+            where.append(c.period >= lo)
         if hi is not None:
-            conds.append(c.period < hi)
-        if source is not None:
-            conds.append(c.source == source)
-        if place_ids is not None:
-            conds.append(c.place_id.in_(place_ids))
-        parts.append(select(c.place_id, c.mentions, c.articles, c.last_published).where(*conds))
+            where.append(c.period < hi)
+        parts.append(_signed(select(c.place_id, c.mentions, c.articles, c.last_published).where(*where), sign))
+    return parts
+
+
+def _raw_parts(raw: Raw, conds: list[ColumnElement[bool]], source: str | None, sign: int) -> list[Select]:
+    parts = []
     for lo, hi, inclusive in raw:
         dated = []
         if lo is not None:
@@ -122,10 +123,58 @@ def period_counts(
         if source is not None:
             dated.append(articles.c.source == source)
         # The articles first: a day's worth of articles reads only their mentions.
-        conds = [kind_cond, mentions.c.article_id.in_(select(articles.c.id).where(*dated))]
-        if place_ids is not None:
-            conds.append(mentions.c.place_id.in_(place_ids))
-        parts.append(mention_counts(conds))
+        parts.append(_signed(mention_counts([*conds, mentions.c.article_id.in_(select(articles.c.id).where(*dated))]), sign))
+    return parts
+
+
+def _signed(part: Select, sign: int) -> Select:
+    """``part`` as it adds up (sign 1), or as it is taken away from a total (-1: negated counts, no newest time)."""
+    if sign > 0:
+        return part
+    sub = part.subquery()
+    return select(sub.c.place_id, (-sub.c.mentions).label("mentions"), (-sub.c.articles).label("articles"),
+                  cast(null(), DateTime).label("last_published"))  # fmt: skip
+
+
+def period_counts(
+    all_kinds: bool,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+    kind_cond: ColumnElement[bool],
+    place_ids: Select | None,
+    complement: bool = False,
+) -> Subquery:
+    """Per place (``place_id``, ``mentions``, ``articles``, ``last_published``) under these filters.
+
+    With ``complement`` (only for ``since`` without ``until``), the all-time
+    totals minus what lies before ``since`` (and the undated articles): fewer
+    cells when ``since`` is early. Every article counted then is newer than
+    any taken away, so the all-time newest time stays right.
+    """
+    c = place_periods.c
+    cell_conds = [c.all_kinds == all_kinds]
+    raw_conds = [kind_cond]
+    if source is not None:
+        cell_conds.append(c.source == source)
+    if place_ids is not None:
+        cell_conds.append(c.place_id.in_(place_ids))
+        raw_conds.append(mentions.c.place_id.in_(place_ids))
+    if complement and since is not None and until is None:
+        cells, raw = plan(None, since - _TICK)
+        if source is None:  # the maintained per-place totals
+            s = place_stats.c
+            totals = select(s.place_id, s.mentions, s.articles, s.last_published).where(s.all_kinds == all_kinds)
+            if place_ids is not None:
+                totals = totals.where(s.place_id.in_(place_ids))
+            parts = [totals]
+        else:
+            parts = _cell_parts([("A", None, None)], cell_conds, 1)
+        parts += _cell_parts([*cells, ("M", None, None)], cell_conds, -1)  # ("M", None, None): the undated
+        parts += _raw_parts(raw, raw_conds, source, -1)
+    else:
+        cells, raw = plan(since, until)
+        parts = _cell_parts(cells, cell_conds, 1) + _raw_parts(raw, raw_conds, source, 1)
     pieces = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return (
         select(
@@ -135,5 +184,6 @@ def period_counts(
             func.max(pieces.c.last_published).label("last_published"),
         )
         .group_by(pieces.c.place_id)
+        .having(func.sum(pieces.c.mentions) > 0)
         .subquery()
     )

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, 
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.selectable import Subquery
 
-from .periods import mention_counts, period_counts
+from .periods import mention_counts, mostly_after, period_counts
 from .schema import articles, mentions, place_stats, places
 
 __all__ = [
@@ -185,7 +185,7 @@ def _ranked_places(f: Filters) -> tuple[Select, Select]:
     return stmt, count
 
 
-def _place_counts(f: Filters) -> Subquery:
+def _place_counts(f: Filters, complement: bool = False) -> Subquery:
     """Per place counts over the mentions whose articles (and places) pass the filters.
 
     Dates and source add up maintained per-period cells (``periods.py``); one
@@ -194,20 +194,21 @@ def _place_counts(f: Filters) -> Subquery:
     place_conds = _place_conds(f)
     place_ids = select(places.c.id).where(*place_conds) if place_conds else None
     if f.article_id is None:
-        return period_counts(f.demonyms, to_utc(f.since), to_utc(f.until), f.source, _kind_cond(f), place_ids)
+        since, until = to_utc(f.since), to_utc(f.until)
+        return period_counts(f.demonyms, since, until, f.source, _kind_cond(f), place_ids, complement)
     conds = [_kind_cond(f), mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f)))]
     if place_ids is not None:
         conds.append(mentions.c.place_id.in_(place_ids))
     return mention_counts(conds).subquery()
 
 
-def _aggregated_places(f: Filters, limit: int, offset: int) -> tuple[Select, Select]:
+def _aggregated_places(f: Filters, limit: int, offset: int, complement: bool = False) -> tuple[Select, Select]:
     """A page of counted places and the count of all of them.
 
     The page is cut (and the total windowed) over the narrow counts before the
     place records are joined, so only ``limit`` rows carry them.
     """
-    agg = _place_counts(f)
+    agg = _place_counts(f, complement)
     top = (
         select(agg, func.count().over().label("total"))
         .order_by(agg.c.mentions.desc(), agg.c.place_id)
@@ -226,7 +227,9 @@ def _aggregated_places(f: Filters, limit: int, offset: int) -> tuple[Select, Sel
 def list_places(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
     """Places with at least one counted mention, most mentioned first (ties by id)."""
     if f.on_articles:
-        stmt, count = _aggregated_places(f, limit, offset)
+        since = to_utc(f.since)
+        wide = since is not None and f.until is None and f.article_id is None and mostly_after(conn, since)
+        stmt, count = _aggregated_places(f, limit, offset, complement=wide)
         rows = conn.execute(stmt).all()
         total = rows[0].total if rows else conn.execute(count).scalar_one()  # past the last page: no window
         return Page([_place_dict(r) for r in rows], int(total), limit, offset)
