@@ -16,16 +16,17 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from localhttp import local_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -72,13 +73,15 @@ class TileServer:
                 pass
 
         self.hits = hits
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.handler = Handler
+        self.url = ""
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    @contextmanager
+    def running(self) -> Iterator[TileServer]:
+        """Serve tiles for the block; ``url`` is the Leaflet tile template."""
+        with local_server(self.handler) as address:
+            self.url = f"http://{address}/{{z}}/{{x}}/{{y}}.png"
+            yield self
 
 
 class Served:
@@ -161,9 +164,8 @@ class Watch:
 
 @pytest.fixture(scope="module")
 def tiles() -> Iterator[TileServer]:
-    server = TileServer()
-    yield server
-    server.close()
+    with TileServer().running() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +286,8 @@ def test_popup_pages_with_more_button(served: Served, tiles: TileServer, browser
     assert items.count() == 10 and items.first.locator("a").inner_text() == "Moscow day 12"
     assert items.first.locator("a").get_attribute("href") == "https://example.org/moscow/12"
     page.click(".leaflet-popup .geomap-more button")
+    # The button gives way to "Loading…" at once; wait for the next page itself.
+    items.nth(10).wait_for(timeout=15_000)
     page.wait_for_selector(".leaflet-popup .geomap-more button", state="detached", timeout=15_000)
     titles = [t.strip() for t in page.locator(".leaflet-popup .geomap-article").all_inner_texts()]
     assert titles[:12] == [f"Moscow day {d}" for d in range(12, 0, -1)] and len(titles) == 13

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
@@ -17,6 +16,7 @@ from geopy.location import Location
 from geomap.config import load_settings
 from geomap.errors import ConfigError, GeocoderError, InputError
 from geomap.geocoders import Gazetteer, OnlineGeocoder, geocode
+from localhttp import local_server
 
 UNKNOWN = "Qwertyuiop Industrial Park"
 
@@ -85,12 +85,8 @@ class _Nominatim(BaseHTTPRequestHandler):
 def nominatim() -> Iterator[str]:
     _Nominatim.calls = []
     _Nominatim.status = 200
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Nominatim)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(_Nominatim) as address:
+        yield address
 
 
 def _settings(domain: str):

@@ -10,15 +10,15 @@ import io
 import json
 import socket
 import sys
-import threading
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from geomap.ingest import read_path
 from geomap.ingest.formats import detect_format
+from localhttp import local_server
 
 HTML = """<!DOCTYPE html><html><head><title>Xi to visit Moscow | Cyprus Mail</title>
 <link rel="canonical" href="https://cyprus-mail.com/2023/03/17/xi-moscow/">
@@ -210,12 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def http_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(_Handler) as address:
+        yield f"http://{address}"
 
 
 def test_urls_are_fetched_and_read_by_content_type(http_server):

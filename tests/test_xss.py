@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import MARKER, Served, TileServer, Watch, launch_browser
+from test_browser import MARKER, Served, TileServer, Watch, launch_browser, tiles  # noqa: F401 (fixture)
 
 PAYLOAD_TITLE = '<script>window.__xss="title"</script><img src=x onerror="window.__xss=\'title-img\'">'
 PAYLOAD_SOURCE = "<img src=x onerror=alert('source')>"
@@ -24,13 +24,6 @@ PAYLOAD_TEXT = (
     "Shelling hit Kharkiv <script>window.__xss='text'</script> again on Monday, "
     "<img src=x onerror=\"alert('text')\"> officials in Kharkiv said."
 )
-
-
-@pytest.fixture(scope="module")
-def tiles() -> Iterator[TileServer]:
-    server = TileServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")
