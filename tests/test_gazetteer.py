@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
 import pytest
 
 from geomap.config import load_settings
 from geomap.gazetteer import Gazetteer, get_gazetteer, normalise
+from geomap.gazetteer.records import decode_record, encode_record
+from geomap.models import Place
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +173,29 @@ def test_historical_and_supranational_names(gaz: Gazetteer, name: str, gid: int,
 def test_two_letter_keys_stay_rare(gaz: Gazetteer) -> None:
     assert gaz.lookup("EU")[0].place.name == "European Union" and len(gaz.lookup("EU")) == 1
     assert gaz.lookup("US")[0].place.kind == "country" and gaz.lookup("Ru") == []
+
+
+def test_repeated_lookups_give_equal_fresh_candidates(gaz: Gazetteer) -> None:
+    for name in ("Springfield", "Kyiv Oblast", "Zaporizhzhya", "KYIV", "nowhere at all"):
+        first = gaz.lookup(name)
+        again = gaz.lookup(name)
+        assert [(c.place, c.primary, c.score, c.features) for c in first] == [
+            (c.place, c.primary, c.score, c.features) for c in again
+        ]
+        assert all(a is not b for a, b in zip(first, again, strict=True))
+    changed = gaz.lookup("Springfield")
+    changed[0].score, changed[0].features["x"] = -1.0, 1.0  # a caller's changes stay its own
+    assert gaz.lookup("Springfield")[0].score > 0 and gaz.lookup("Springfield")[0].features == {}
+    assert gaz.lookup(["not", "hashable"]) == [] and gaz.lookup(None) == []  # type: ignore[arg-type]
+
+
+def test_stored_records_decode_to_every_place_field() -> None:
+    place = Place(id="gn:1", name="Ä", lat=1.5, lon=-2.5, kind="city", geonameid=1, asciiname="A",
+                  feature_class="P", feature_code="PPLC", country_code="UA", country_name="Ukraine",
+                  admin1_code="14", admin1_name="Donetska oblast", population=7, alternate_names=("B", "C"),
+                  source="test")
+    rec = {f.name: getattr(place, f.name) for f in fields(Place)}
+    assert decode_record(encode_record(rec, list(place.alternate_names)), place.lat, place.lon) == place
 
 
 def test_country_admin1_get_nearest(gaz: Gazetteer) -> None:

@@ -30,7 +30,7 @@ _REGION_KINDS = frozenset({"admin1", "admin2", "region"})
 # Transliteration variants tried only when a name has no match ("Zaporizhzhya" → "Zaporizhzhia").
 _VARIANTS = (("ya", "ia"), ("ia", "ya"), ("iyi", "ii"), ("ii", "iyi"), ("yu", "iu"), ("iu", "yu"), ("ye", "ie"))
 _EARTH_KM = 6371.0088
-_MEMO_SIZE = 1 << 18  # name keys whose codes are remembered (a few tens of MB at most)
+_MEMO_SIZE = 1 << 18  # names and keys whose codes and ranked places are remembered (tens of MB at most)
 # Words in a region's own name that mark it as the region rather than a city-region ("Kyivska oblast").
 _REGION_WORD = re.compile(r"\b(?:oblast|region|province|governorate|prefecture|krai|kray|voivodeship|raion|rayon)\b")
 
@@ -66,6 +66,7 @@ class Gazetteer:
         self._starts, self._codes = data["starts"], data["codes"]
         self._places: dict[int, Place] = {}
         self._memo: dict[str, tuple[int, ...] | None] = {}
+        self._found: dict[object, tuple[tuple[Place, bool, float], ...]] = {}
         self._ids: dict[str, int] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
         self._lock = threading.Lock()
@@ -99,23 +100,41 @@ class Gazetteer:
 
         ``primary`` says the name is the place's own (or official) name rather than one
         of its alternate names; an alternate match scores less (``builder.alternate_score``).
-        "X region"/"X Oblast"/"X province" also finds regions called X.
+        "X region"/"X Oblast"/"X province" also finds regions called X. Each call returns
+        new ``Candidate`` objects (callers may change them); the ranked (place, primary,
+        score) triples behind them are remembered per name, so a repeated name costs a
+        dict hit and the objects.
         """
-        key = normalise(name) if isinstance(name, str) else ""
-        if not key:
+        try:
+            found = self._found[name]
+        except KeyError:
+            found = self._find(name)
+        except TypeError:  # unhashable: not a name
             return []
+        return [Candidate(place, primary, score) for place, primary, score in found]
+
+    def _find(self, name: object) -> tuple[tuple[Place, bool, float], ...]:
+        """The ranked triples of ``name``, remembered (the memo is emptied when it is full)."""
+        key = normalise(name) if isinstance(name, str) else ""
+        found = self._rank(key) if key else ()
+        if len(self._found) >= _MEMO_SIZE:
+            self._found.clear()
+        self._found[name] = found
+        return found
+
+    def _rank(self, key: str) -> tuple[tuple[Place, bool, float], ...]:
         value = self._codes_of(key)
         if value is not None and (" " not in key or split_region_suffix(key) is None):
             # the common case: one key, each record at most once in it
             places, place, prior, alt = self._places, self.place, self._prior, self._alt_score
-            out = [
-                Candidate(place=places.get(code >> 1) or place(code >> 1), primary=bool(code & 1),
-                          score=prior[code >> 1] if code & 1 else alt[code >> 1])
+            found = [
+                (places.get(code >> 1) or place(code >> 1), True, prior[code >> 1]) if code & 1
+                else (places.get(code >> 1) or place(code >> 1), False, alt[code >> 1])
                 for code in value
             ]
-            if len(out) > 1:
-                out.sort(key=_by_score)
-            return out
+            if len(found) > 1:
+                found.sort(key=_by_score)
+            return tuple(found)
         hits: dict[int, bool] = {}
         self._collect(key, hits)
         split = split_region_suffix(key)
@@ -126,13 +145,14 @@ class Gazetteer:
                 self._collect(variant, hits)
                 if hits:
                     break
-        out = [Candidate(place=self.place(i), primary=p, score=self._score(i, p)) for i, p in hits.items()]
-        if split:  # "Kyiv Oblast": the oblast, not the city-region that shares the name
-            for c in out:
-                if c.place.kind in _REGION_KINDS and _REGION_WORD.search(normalise(c.place.name)):
-                    c.score += 0.005
-        out.sort(key=_by_score)
-        return out
+        found = []
+        for i, primary in hits.items():
+            p, score = self.place(i), self._score(i, primary)
+            if split and p.kind in _REGION_KINDS and _REGION_WORD.search(normalise(p.name)):
+                score += 0.005  # "Kyiv Oblast": the oblast, not the city-region that shares the name
+            found.append((p, primary, score))
+        found.sort(key=_by_score)
+        return tuple(found)
 
     def _score(self, i: int, primary: bool | int) -> float:
         return self._prior[i] if primary else self._alt_score[i]
@@ -243,8 +263,8 @@ class Gazetteer:
         }
 
 
-def _by_score(c: Candidate) -> float:
-    return -c.score
+def _by_score(found: tuple[Place, bool, float]) -> float:
+    return -found[2]
 
 
 def _ring(row: int, col: int, r: int) -> Iterator[tuple[int, int]]:

@@ -33,13 +33,17 @@ def encode_record(rec: dict, alternates: list[str]) -> str:
 
 
 def decode_record(text: str, lat: float, lon: float) -> Place:
-    """The ``Place`` a stored string stands for."""
+    """The ``Place`` a stored string stands for.
+
+    Arguments go by position, in ``Place``'s field order: keywords make building
+    the frozen dataclass twice as slow, and lookups decode places on first use
+    (``tests/test_gazetteer.py`` checks the order against ``Place``'s fields).
+    """
     (pid, name, asciiname, kind, gid, fclass, fcode, cc, cname, a1code, a1name, pop, source, alts) = text.split(
         FIELD_SEP
     )
     return Place(
-        id=pid, name=name, lat=lat, lon=lon, kind=kind, geonameid=int(gid) if gid else None,
-        asciiname=asciiname, feature_class=fclass or None, feature_code=fcode or None, country_code=cc or None,
-        country_name=cname or None, admin1_code=a1code or None, admin1_name=a1name or None,
-        population=int(pop or 0), alternate_names=tuple(alts.split(LIST_SEP)) if alts else (), source=source,
+        pid, name, lat, lon, kind, int(gid) if gid else None, asciiname, fclass or None, fcode or None, cc or None,
+        cname or None, a1code or None, a1name or None, int(pop) if pop else 0,
+        tuple(alts.split(LIST_SEP)) if alts else (), source,
     )
