@@ -66,3 +66,16 @@ def test_serve_on_busy_port_is_one_line_error(tmp_path: Path, monkeypatch) -> No
         result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "Traceback" not in result.output
+
+
+def test_map_to_unwritable_path_is_one_line_error(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GEOMAP_DATA_DIR": str(tmp_path), "GEOMAP_SEED_ON_FIRST_RUN": "0"}
+    target = tmp_path / "missing-folder" / "map.html"
+    run = subprocess.run([sys.executable, "-c", "from geomap.cli import main; main()", "map", "-o", str(target)],
+                         env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip() == f"Error: cannot use {target}: No such file or directory"

@@ -61,4 +61,8 @@ def main() -> None:
         raise
     except BrokenPipeError:
         raise SystemExit(0) from None
+    except OSError as exc:  # a file the user named cannot be written or read
+        where = f" {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: cannot use{where}: {exc.strerror or exc}", err=True)
+        raise SystemExit(1) from None
     raise SystemExit(status if isinstance(status, int) else 0)
