@@ -166,19 +166,16 @@ class Store:
             left: list[dict[str, Any]] = []
             arrived: list[dict[str, Any]] = []
             for article_id, parsed in items:
-                dated = select(articles.c.published, articles.c.source).where(articles.c.id == article_id)
-                article = conn.execute(dated).one()
-                left += [
-                    dict(r._mapping)
-                    for r in conn.execute(
-                        select(mentions.c.place_id, mentions.c.kind, mentions.c.article_id, articles.c.published, articles.c.source)
-                        .join(articles, articles.c.id == mentions.c.article_id)
-                        .where(mentions.c.article_id == article_id, mentions.c.place_id.is_not(None))
-                    )
-                ]
+                article = conn.execute(select(articles.c.published, articles.c.source).where(articles.c.id == article_id)).first()
+                if article is None:
+                    raise StoreError(f"no stored article has id {article_id}; list them with the API's /api/articles")
+                stamp = {"published": article.published, "source": article.source}  # what the period cells count by
+                gone = select(mentions.c.place_id, mentions.c.kind, mentions.c.article_id).where(
+                    mentions.c.article_id == article_id, mentions.c.place_id.is_not(None)
+                )
+                left += [{**r._mapping, **stamp} for r in conn.execute(gone)]
                 conn.execute(mentions.delete().where(mentions.c.article_id == article_id))
-                rows = self._save_mentions(conn, article_id, parsed, update_places=True)
-                arrived += [{**r, "published": article.published, "source": article.source} for r in rows]
+                arrived += [{**r, **stamp} for r in self._save_mentions(conn, article_id, parsed, update_places=True)]
             refresh_place_stats(conn, {r["place_id"] for r in left + arrived if r["place_id"] is not None})
             rollup.apply(conn, left, arrived)
 
