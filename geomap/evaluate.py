@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .textio import read_text_file
 from .models import ParsedDocument
 from .resolve.distance import great_circle_km
 
@@ -134,10 +135,7 @@ class Scores:
 def load_corpus(path: str | Path, *, limit: int | None = None) -> list[GoldDocument]:
     """Read a gold corpus: JSONL, or one JSON object (the seed article's format)."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read corpus {path}: {exc.strerror}") from None
+    raw = read_text_file(path)
     stripped = raw.lstrip()
     try:
         if stripped.startswith("{") and "\n{" not in stripped.rstrip():

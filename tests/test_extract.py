@@ -73,3 +73,17 @@ def test_extract_bad_input_is_one_line_error_without_traceback(tmp_path: Path) -
     assert result.returncode == 1
     assert result.stderr.strip() == 'Error: bad.jsonl line 2 has no "text" string'
     assert "Traceback" not in result.stderr
+
+
+def test_extract_and_evaluate_refuse_binary_and_non_utf8_files(tmp_path: Path) -> None:
+    binary = tmp_path / "noise.txt"
+    binary.write_bytes(bytes(range(256)) * 20)  # NUL bytes among letters such as "Rae" or "Uk"
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Réunion et Genève".encode("latin-1"))
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    for command, path, reason in [("extract", binary, "binary file"), ("evaluate", binary, "binary file"),
+                                  ("extract", latin1, "not UTF-8 text")]:  # fmt: skip
+        result = CliRunner().invoke(cli, [command, str(path)])
+        assert result.exit_code != 0 and reason in str(result.exception), (command, path)
+    assert _run(str(empty)) == [{"id": "empty.txt", "places": []}]

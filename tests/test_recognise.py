@@ -79,6 +79,11 @@ def test_abbreviations_qualifiers_and_hyphenated_pairs(gp: Geoparser) -> None:
     assert got["UAE"][1] == "AE" and got["DRC"][1] == "CD"
 
 
+def test_short_names_count_only_as_written(gp: Geoparser) -> None:
+    doc = gp.parse("Uk and Us are not codes here, but the UK and the US are.")
+    assert [(m.text, m.place.country_code) for m in doc.mentions] == [("UK", "GB"), ("US", "US")]
+
+
 def test_region_suffix_and_sea(gp: Geoparser) -> None:
     doc = gp.parse("Shelling continued in the Donetsk region and ships left ports on the Black Sea.")
     got = {m.text: m.place for m in doc.mentions}

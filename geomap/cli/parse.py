@@ -12,6 +12,7 @@ import click
 
 from ..config import load_settings
 from ..errors import InputError
+from ..textio import read_text_file
 from ..models import Mention, ParsedDocument
 
 __all__ = ["extract", "evaluate", "read_inputs", "place_record"]
@@ -25,11 +26,7 @@ def read_inputs(paths: tuple[str, ...]) -> Iterator[Record]:
         if path == "-":
             raw, name = sys.stdin.read(), "stdin"
         else:
-            try:
-                raw = Path(path).read_text(encoding="utf-8", errors="replace")
-            except OSError as exc:
-                raise InputError(f"cannot read {path}: {exc.strerror}") from None
-            name = Path(path).name
+            raw, name = read_text_file(path), Path(path).name
         if path.endswith((".jsonl", ".ndjson", ".json")) or raw.lstrip().startswith("{"):
             yield from _jsonl(raw, name)
         else:

@@ -23,9 +23,10 @@ import trafilatura
 from lxml.etree import ParserError
 
 from ..errors import IngestError
+from ..textio import decode_text, refuse_binary
 from ..models import Article
 
-__all__ = ["Entry", "detect_format", "read_jsonl_lines", "refuse_binary", "read_bytes", "parse_time", "decode_text"]
+__all__ = ["Entry", "detect_format", "read_jsonl_lines", "read_bytes", "parse_time"]
 
 # trafilatura logs every page it cannot extract; geomap reports those itself.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -59,15 +60,6 @@ _CONTENT_TYPES = {
     "text/markdown": "markdown",
     "text/plain": "text",
 }
-_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a ZIP archive (or an office document)",
-    b"\x1f\x8b": "a gzip archive",
-    b"\x7fELF": "a program",
-}
 _TITLE_MAX = 160
 # Publication date and time as the page states it (htmldate gives the day alone by default).
 _HTML_DATES = {"original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
@@ -98,28 +90,6 @@ def detect_format(data: bytes, *, name: str = "", content_type: str = "") -> str
     if head.startswith(b"<") and re.search(rb"<(!doctype html|html|head|body)\b", head):
         return "html"
     return "text"
-
-
-def refuse_binary(data: bytes) -> None:
-    """Stop at empty input and at files that are plainly not text (images, archives, NUL bytes)."""
-    if not data.strip():
-        raise IngestError("empty input: nothing to read")
-    for magic, what in _MAGIC.items():
-        if data.startswith(magic):
-            raise IngestError(f"binary file ({what}), not text, HTML, JSON or a feed")
-    if b"\x00" in data[:8192]:
-        raise IngestError("binary file (contains NUL bytes), not text, HTML, JSON or a feed")
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 text (a BOM is dropped); other encodings are refused with a fix-it message."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "convert it to UTF-8 first, e.g. with iconv -f latin1 -t utf-8"
-        ) from None
 
 
 def parse_time(value: Any) -> datetime | None:

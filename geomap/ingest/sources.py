@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .. import __version__ as _version
 from ..errors import IngestError
-from .formats import Entry, detect_format, read_bytes, read_jsonl_lines, refuse_binary
+from ..textio import refuse_binary
+from .formats import Entry, detect_format, read_bytes, read_jsonl_lines
 
 __all__ = ["read_path", "fetch_url", "MAX_INPUT_BYTES"]
 

@@ -101,6 +101,8 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
         if (surface.isupper() and len(surface) <= 3) or len(surface) < 2:
             continue  # "AP", "CEO": acronyms, not places
         cands = lookup(surface)
+        if len(surface) <= 3:  # short names count only as the place writes them: "Uk" is not the UK
+            cands = [c for c in cands if surface in (c.place.name, c.place.asciiname)]
         if cands:
             hit = Found(start, start + len(surface), surface, "gazetteer", candidates=cands)
             if j - i > 1 and not any(c.primary for c in cands):
