@@ -93,7 +93,8 @@ def main() -> None:
         print(f"warm load:        {time.perf_counter() - t:8.3f} s (this process)")
         print(f"places:           {len(gaz):8,d}   names: {gaz.info()['names']:,}")
         queries = query_mix(gaz, args.lookups)
-        for label, note in (("first pass", "places decoded on first use"), ("second pass", "places cached")):
+        for label, note in (("first pass", "each new name normalised and searched, each place decoded on first use"),
+                            ("second pass", "ranked places remembered per name")):
             hits = 0
             t = time.perf_counter()
             for q in queries:
