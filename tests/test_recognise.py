@@ -79,6 +79,12 @@ def test_abbreviations_qualifiers_and_hyphenated_pairs(gp: Geoparser) -> None:
     assert got["UAE"][1] == "AE" and got["DRC"][1] == "CD"
 
 
+def test_a_leading_the_is_not_part_of_the_name_unless_the_place_says_so(gp: Geoparser) -> None:
+    doc = gp.parse("The EU met in Brussels. The Hague waits.")
+    assert [(m.text, m.place.name) for m in doc.mentions] == [
+        ("EU", "European Union"), ("Brussels", "Brussels"), ("The Hague", "The Hague")]
+
+
 def test_short_names_count_only_as_written(gp: Geoparser) -> None:
     doc = gp.parse("Uk and Us are not codes here, but the UK and the US are.")
     assert [(m.text, m.place.country_code) for m in doc.mentions] == [("UK", "GB"), ("US", "US")]

@@ -103,6 +103,8 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
         cands = lookup(surface)
         if len(surface) <= 3:  # short names count only as the place writes them: "Uk" is not the UK
             cands = [c for c in cands if surface in (c.place.name, c.place.asciiname)]
+        if cands and j - i > 1 and words[i][1] == "The" and not any(c.place.name.startswith("The ") for c in cands):
+            return _match_at(text, words, i + 1, lookup, lexicon)  # "The EU": the article is not the name
         if cands:
             hit = Found(start, start + len(surface), surface, "gazetteer", candidates=cands)
             if j - i > 1 and not any(c.primary for c in cands):
