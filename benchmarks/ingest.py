@@ -171,6 +171,8 @@ def bench_queries(n_mentions: int, runs: int) -> None:
         print(f"{name:48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
     p50, p95 = _latency(lambda: store.mentions_for_places(top, per_place=5), max(3, runs // 20))
     print(f"{'mentions_for_places(top 2,000, 5 each)':48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (the export's previews)")
+    p50, p95 = _latency(lambda: [store.place_mentions(pid, limit=5) for pid in top], 3)
+    print(f"{'the same as 2,000 place_mentions(limit=5)':48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (the export before)")
     store.close()
     tmp.cleanup()
 
