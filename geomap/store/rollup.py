@@ -67,8 +67,12 @@ def _cells(rows: Iterable[dict[str, Any]]) -> dict[Key, list]:
     return out
 
 
-def _existing(conn: Connection, keys: set[Key]) -> dict[Key, tuple]:
-    """The stored cells among ``keys``: key -> (id, mentions, articles, last_published).
+def _existing(conn: Connection, keys: set[Key]) -> dict[Key, list]:
+    """The stored cells among ``keys``: key -> [id, mentions, articles, last_published, duplicate ids].
+
+    Two concurrent writers on PostgreSQL may each insert the same new cell;
+    such duplicates are folded into one here (the first id keeps the sums),
+    so later changes apply to the whole count.
 
     One lookup per period the keys touch (by place within it), so a batch of
     articles spread over many days reads only its own cells, through the
@@ -79,15 +83,23 @@ def _existing(conn: Connection, keys: set[Key]) -> dict[Key, tuple]:
     by_period: dict[tuple[str, datetime | None], set[str]] = {}
     for k in keys:
         by_period.setdefault((k[2], k[3]), set()).add(k[0])
-    found: dict[Key, tuple] = {}
+    found: dict[Key, list] = {}
     for (grain, period), place_ids in by_period.items():
         ids = sorted(place_ids)
         when = c.period.is_(None) if period is None else c.period == period
         for i in range(0, len(ids), 500):
             for r in conn.execute(select(*cols).where(c.place_id.in_(ids[i : i + 500]), c.grain == grain, when)):
                 key = (r.place_id, bool(r.all_kinds), r.grain, r.period, r.source)
-                if key in keys:
-                    found[key] = (r.id, r.mentions, r.articles, r.last_published)
+                if key not in keys:
+                    continue
+                if key not in found:
+                    found[key] = [r.id, r.mentions, r.articles, r.last_published, []]
+                    continue
+                cell = found[key]
+                cell[1] += r.mentions
+                cell[2] += r.articles
+                cell[3] = max((t for t in (cell[3], r.last_published) if t is not None), default=None)
+                cell[4].append(r.id)
     return found
 
 
@@ -135,7 +147,8 @@ def apply(conn: Connection, left: list[dict[str, Any]], arrived: list[dict[str, 
                 inserts.append({"place_id": key[0], "all_kinds": key[1], "grain": key[2], "period": key[3],
                                 "source": key[4], "mentions": dn, "articles": da, "last_published": last_new})  # fmt: skip
             continue
-        cell_id, n, a, last = existing[key]
+        cell_id, n, a, last, duplicates = existing[key]
+        deletes += duplicates
         if n + dn <= 0:
             deletes.append(cell_id)
             continue
@@ -143,7 +156,7 @@ def apply(conn: Connection, left: list[dict[str, Any]], arrived: list[dict[str, 
             last = None  # recounted below, once the cell's counts are written
         elif last_new is not None and (last is None or last_new > last):
             last = last_new
-        elif dn == 0 and da == 0:
+        elif dn == 0 and da == 0 and not duplicates:
             continue
         updates.append({"cid": cell_id, "n": n + dn, "a": a + da, "p": last, "key": key, "recount": bool(arts_old - arts_new)})
     c = place_periods.c
