@@ -150,9 +150,9 @@ def period_counts(
     """Per place (``place_id``, ``mentions``, ``articles``, ``last_published``) under these filters.
 
     With ``complement`` (only for ``since`` without ``until``), the all-time
-    totals minus what lies before ``since`` (and the undated articles): fewer
-    cells when ``since`` is early. Every article counted then is newer than
-    any taken away, so the all-time newest time stays right.
+    totals joined with what lies before ``since`` (and the undated articles),
+    taken away: fewer cells when ``since`` is early. Every article counted then
+    is newer than any taken away, so the all-time newest time stays right.
     """
     c = place_periods.c
     cell_conds = [c.all_kinds == all_kinds]
@@ -169,23 +169,35 @@ def period_counts(
             totals = select(s.place_id, s.mentions, s.articles, s.last_published).where(s.all_kinds == all_kinds)
             if place_ids is not None:
                 totals = totals.where(s.place_id.in_(place_ids))
-            parts = [totals]
+            total = totals.subquery()
         else:
-            parts = _cell_parts([("A", None, None)], cell_conds, 1)
-        parts += _cell_parts([*cells, ("M", None, None)], cell_conds, -1)  # ("M", None, None): the undated
-        parts += _raw_parts(raw, raw_conds, source, -1)
-    else:
-        cells, raw = plan(since, until)
-        parts = _cell_parts(cells, cell_conds, 1) + _raw_parts(raw, raw_conds, source, 1)
-    pieces = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    return (
-        select(
-            pieces.c.place_id,
-            func.sum(pieces.c.mentions).label("mentions"),
-            func.sum(pieces.c.articles).label("articles"),
-            func.max(pieces.c.last_published).label("last_published"),
+            total = _summed(_cell_parts([("A", None, None)], cell_conds, 1))
+        # ("M", None, None): the undated articles, which no date range holds
+        taken = _summed([*_cell_parts([*cells, ("M", None, None)], cell_conds, -1), *_raw_parts(raw, raw_conds, source, -1)],
+                        positive=False)  # fmt: skip
+        left = total.c.mentions + func.coalesce(taken.c.mentions, 0)
+        return (
+            select(
+                total.c.place_id,
+                left.label("mentions"),
+                (total.c.articles + func.coalesce(taken.c.articles, 0)).label("articles"),
+                total.c.last_published,
+            )
+            .select_from(total.outerjoin(taken, taken.c.place_id == total.c.place_id))
+            .where(left > 0)
+            .subquery()
         )
-        .group_by(pieces.c.place_id)
-        .having(func.sum(pieces.c.mentions) > 0)
-        .subquery()
-    )
+    cells, raw = plan(since, until)
+    return _summed(_cell_parts(cells, cell_conds, 1) + _raw_parts(raw, raw_conds, source, 1))
+
+
+def _summed(parts: list[Select], positive: bool = True) -> Subquery:
+    """The parts' rows added up per place (``positive``: only places left with a mention)."""
+    pieces = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    summed = select(
+        pieces.c.place_id,
+        func.sum(pieces.c.mentions).label("mentions"),
+        func.sum(pieces.c.articles).label("articles"),
+        func.max(pieces.c.last_published).label("last_published"),
+    ).group_by(pieces.c.place_id)
+    return (summed.having(func.sum(pieces.c.mentions) > 0) if positive else summed).subquery()
