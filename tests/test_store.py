@@ -8,16 +8,8 @@ them by hand so every count they assert is known exactly.
 
 from __future__ import annotations
 
-import itertools
-import os
-import pwd
-import shutil
 import sqlite3
-import subprocess
-import tempfile
 from datetime import UTC, datetime, timedelta, timezone
-
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, inspect, select
@@ -52,54 +44,6 @@ def doc(text: str, *places_: Place, demonym: Place | None = None, unresolved: st
 
 def when(day: int) -> datetime:
     return datetime(2023, 3, day, 12, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A PostgreSQL server in a temporary folder (unix socket only); its URL template."""
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    pytest.importorskip("psycopg", reason="psycopg (the PostgreSQL driver) is not installed")
-    run_as: list[str] = []
-    folder = Path(tempfile.mkdtemp(prefix="geomap-pg-"))
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no postgres user to run the server")
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data = folder / "data"
-    subprocess.run([*run_as, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
-                   check=True, capture_output=True)  # fmt: skip
-    options = f"-k {folder} -p 5432 -c listen_addresses='' -c fsync=off"
-    subprocess.run([*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
-                   check=True, capture_output=True)  # fmt: skip
-    yield f"postgresql+psycopg://postgres@/{{db}}?host={folder}&port=5432"
-    subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-_databases = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request):
-    """An empty database: the default SQLite file, or a new database on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield ""
-        return
-    import psycopg
-
-    template = request.getfixturevalue("postgres_server")
-    name = f"geomap_test_{next(_databases)}"
-    admin = template.format(db="postgres").replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield template.format(db=name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture()

@@ -22,7 +22,7 @@ from geomap.store.engine import make_engine
 from geomap.store.periods import plan
 from geomap.store.rollup import fill
 from geomap.store.schema import create_schema, place_periods
-from test_store import BLACK_SEA, FIJI, KYIV, MOSCOW, RUSSIA, database_url, postgres_server  # noqa: F401 (fixtures)
+from test_store import BLACK_SEA, FIJI, KYIV, MOSCOW, RUSSIA
 
 PLACES = [MOSCOW, KYIV, FIJI, BLACK_SEA, RUSSIA]
 SOURCES = ["wire", "paper", None]
@@ -98,7 +98,7 @@ FILTERS = [
 
 
 @pytest.fixture()
-def corpus_store(database_url):  # noqa: F811 (fixture)
+def corpus_store(database_url):
     store = open_store(load_settings(database_url=database_url))
     corpus = random_corpus(1)
     stored = {}
@@ -179,7 +179,7 @@ def test_adding_keeps_cells_exact(corpus_store):
     assert answered(store, FILTERS[4]) == recount(stored, FILTERS[4])
 
 
-def test_upgrade_from_version_2_fills_the_cells(database_url, tmp_path):  # noqa: F811 (fixture)
+def test_upgrade_from_version_2_fills_the_cells(database_url, tmp_path):
     """A version 2 database (written by the version 2 code path: no cells) answers filters after the upgrade."""
     url = database_url or f"sqlite:///{tmp_path / 'v2.sqlite'}"
     engine = make_engine(url)
