@@ -133,10 +133,12 @@
         more.textContent = "Loading\u2026";
         var filters = L.extend({}, state.filters, { limit: String(PAGE), offset: String(shown) });
         getJSON(opts.placeUrl + encodeURIComponent(p.id) + gm.query(filters)).then(function (body) {
+          var first = shown === 0;
           appendMentions(list, body.mentions.items);
           shown += body.mentions.items.length;
           showMore(body.mentions.total);
-          marker.getPopup().update();
+          // The first page sizes the popup (and pans it into view); later pages scroll inside it.
+          if (first) { marker.getPopup().update(); }
         }).catch(function (err) {
           more.textContent = "Could not load the articles: " + err.message;
         });
