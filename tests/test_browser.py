@@ -8,7 +8,6 @@ Chromium is missing, except under CI (env ``CI`` set), where that fails.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import shutil
@@ -26,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from localhttp import local_server
+from localhttp import QuietHandler, local_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -60,17 +59,10 @@ class TileServer:
     def __init__(self) -> None:
         tile, hits = _png(), []
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 hits.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(tile)))
-                self.end_headers()
-                self.wfile.write(tile)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.reply(tile, "image/png")
 
         self.hits = hits
         self.handler = Handler

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
@@ -16,7 +15,7 @@ from geopy.location import Location
 from geomap.config import load_settings
 from geomap.errors import ConfigError, GeocoderError, InputError
 from geomap.geocoders import Gazetteer, OnlineGeocoder, geocode
-from localhttp import local_server
+from localhttp import QuietHandler, local_server
 
 UNKNOWN = "Qwertyuiop Industrial Park"
 
@@ -53,7 +52,7 @@ def test_reverse() -> None:
         g.reverse("not a point")
 
 
-class _Nominatim(BaseHTTPRequestHandler):
+class _Nominatim(QuietHandler):
     """Answers /search like Nominatim's JSON API; counts requests."""
 
     calls: ClassVar[list[dict]] = []
@@ -71,14 +70,7 @@ class _Nominatim(BaseHTTPRequestHandler):
             "place_id": 1, "lat": "12.5", "lon": "-45.25", "display_name": f"{params.get('q')}, Somewhere",
             "class": "landuse", "type": "industrial",
         }]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(body, "application/json")
 
 
 @pytest.fixture()

@@ -11,14 +11,13 @@ import json
 import socket
 import sys
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from geomap.ingest import read_path
 from geomap.ingest.formats import detect_format
-from localhttp import local_server
+from localhttp import QuietHandler, local_server
 
 HTML = """<!DOCTYPE html><html><head><title>Xi to visit Moscow | Cyprus Mail</title>
 <link rel="canonical" href="https://cyprus-mail.com/2023/03/17/xi-moscow/">
@@ -189,7 +188,7 @@ def test_format_detection(data, name, ctype, fmt):
     assert detect_format(data, name=name, content_type=ctype) == fmt
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     pages = {"/article": ("text/html; charset=utf-8", HTML), "/feed": ("application/rss+xml", RSS)}
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -197,15 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         ctype, body = self.pages[self.path]
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+        self.reply(body.encode(), ctype)
 
 
 @pytest.fixture()
