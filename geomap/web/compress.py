@@ -49,11 +49,18 @@ def install_compression(app: Flask) -> None:
             or not accepts_gzip()
         ):
             return resp
-        resp.direct_passthrough = False
-        data = resp.get_data()
-        if len(data) < _MIN_BYTES:
-            return resp
         asset = getattr(resp, "geomap_file", None)
-        resp.set_data(gzip_file(asset, asset.stat().st_mtime) if asset else gzip_bytes(data))
+        if asset is not None:  # a static file: its size and cached gzip form, without reading it again
+            stat = asset.stat()
+            if stat.st_size < _MIN_BYTES:
+                return resp
+            resp.direct_passthrough = False
+            resp.set_data(gzip_file(asset, stat.st_mtime))
+        else:
+            resp.direct_passthrough = False
+            data = resp.get_data()
+            if len(data) < _MIN_BYTES:
+                return resp
+            resp.set_data(gzip_bytes(data))
         resp.headers["Content-Encoding"] = "gzip"
         return resp
