@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import InputError
 from .textio import read_text_file
 from .models import ParsedDocument
-from .resolve.distance import great_circle_km
+from .distance import great_circle_km
 
 if TYPE_CHECKING:
     from .pipeline import Geoparser

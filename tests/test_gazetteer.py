@@ -9,6 +9,7 @@ import pytest
 
 from geomap.config import load_settings
 from geomap.gazetteer import Gazetteer, get_gazetteer, normalise
+from geomap.gazetteer.outline import outline_centre
 from geomap.gazetteer.records import decode_record, encode_record
 from geomap.models import Place
 
@@ -24,7 +25,7 @@ def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371 * math.asin(math.sqrt(a))
 
 
-# Names the issue checks, with reference points (city centres; GeoNames country points).
+# Names the issue checks, with reference points (city centres; country points near the middle).
 ISSUE_NAMES = [
     ("Moscow", 55.7558, 37.6173), ("Bakhmut", 48.5956, 38.0003), ("Avdiivka", 48.1394, 37.7497),
     ("Kyiv", 50.4501, 30.5234), ("Kiev", 50.4501, 30.5234), ("Geneva", 46.2044, 6.1432),
@@ -34,7 +35,7 @@ ISSUE_NAMES = [
     ("Washington", 38.9072, -77.0369), ("New York", 40.7128, -74.0060), ("Poland", 52.0, 20.0),
     ("Slovakia", 48.67, 19.5), ("Turkey", 39.0, 35.0), ("Pakistan", 30.0, 70.0),
     ("Zaporizhzhia", 47.8388, 35.1396), ("Kharkiv", 49.9935, 36.2304), ("Mediterranean Sea", 35.0, 18.0),
-    ("United States", 39.76, -98.5), ("Canada", 60.1, -113.6), ("Russia", 60.0, 100.0), ("Ukraine", 49.0, 32.0),
+    ("United States", 39.76, -98.5), ("Canada", 60.0, -95.0), ("Russia", 60.0, 100.0), ("Ukraine", 49.0, 32.0),
 ]
 
 # Names nobody tuned for: capitals, states, lakes, straits.
@@ -196,6 +197,36 @@ def test_stored_records_decode_to_every_place_field() -> None:
                   source="test")
     rec = {f.name: getattr(place, f.name) for f in fields(Place)}
     assert decode_record(encode_record(rec, list(place.alternate_names)), place.lat, place.lon) == place
+
+
+def test_outline_centre_of_simple_shapes() -> None:
+    square = {"type": "Polygon", "coordinates": [[[10, 40], [12, 40], [12, 42], [10, 42], [10, 40]]]}
+    lat, lon = outline_centre(square)
+    assert lat == pytest.approx(41, abs=0.01) and lon == pytest.approx(11)
+    # Two islands: the big one pulls the centre towards itself.
+    big = [[[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]]
+    small = [[[10, 0], [11, 0], [11, 1], [10, 1], [10, 0]]]
+    lat, lon = outline_centre({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": [big, small]}}]})
+    assert 2 < lon < 3 and 1.5 < lat < 2.5
+    assert outline_centre(None) is None and outline_centre({"type": "Point", "coordinates": [1, 2]}) is None
+
+
+def test_country_points_sit_near_the_middle(gaz: Gazetteer) -> None:
+    # GeoNames' own Canada point lies in Alberta; the middle of Canada is east of it.
+    ca = gaz.country("CA")
+    assert ca is not None and ca.geonameid == 6251999 and km(ca.lat, ca.lon, 60.0, -95.0) < 50
+    # The GeoNames point stays where it is the nearer one (the contiguous United States' centre).
+    assert gaz.country("US").lat == pytest.approx(39.76)
+    # A country no package gives a point for is put at its capital.
+    xk = gaz.country("XK")
+    assert xk is not None and xk.name == "Kosovo" and km(xk.lat, xk.lon, 42.67, 21.17) < 30
+
+
+@pytest.mark.parametrize(("old", "cc"), [("Zaire", "CD"), ("Ceylon", "LK"), ("Persia", "IR"), ("Siam", "TH")])
+def test_former_country_names_mean_todays_country(gaz: Gazetteer, old: str, cc: str) -> None:
+    top = gaz.lookup(old)[0].place
+    assert top.kind == "country" and top.country_code == cc
 
 
 def test_country_admin1_get_nearest(gaz: Gazetteer) -> None:

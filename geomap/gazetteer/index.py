@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, load_settings
+from ..distance import great_circle_km
 from ..errors import GazetteerError
 from ..models import Candidate, Place
 from .builder import FORMAT_VERSION, INDEX_FILE, build_index, expected_stamp
@@ -29,7 +30,6 @@ __all__ = ["Gazetteer", "get_gazetteer", "clear_cache"]
 _REGION_KINDS = frozenset({"admin1", "admin2", "region"})
 # Transliteration variants tried only when a name has no match ("Zaporizhzhya" → "Zaporizhzhia").
 _VARIANTS = (("ya", "ia"), ("ia", "ya"), ("iyi", "ii"), ("ii", "iyi"), ("yu", "iu"), ("iu", "yu"), ("ye", "ie"))
-_EARTH_KM = 6371.0088
 _MEMO_SIZE = 1 << 18  # names and keys whose codes and ranked places are remembered (tens of MB at most)
 # Words in a region's own name that mark it as the region rather than a city-region ("Kyivska oblast").
 _REGION_WORD = re.compile(r"\b(?:oblast|region|province|governorate|prefecture|krai|kray|voivodeship|raion|rayon)\b")
@@ -235,7 +235,7 @@ class Gazetteer:
             for cell in _ring(row, col, ring):
                 found.extend(grid.get(cell, ()))
             ring += 1
-        found.sort(key=lambda i: _haversine(lat, lon, self._lat[i], self._lon[i]))
+        found.sort(key=lambda i: great_circle_km(lat, lon, self._lat[i], self._lon[i]))
         return [self.place(i) for i in found[:limit]]
 
     def _grid_index(self) -> dict[tuple[int, int], list[int]]:
@@ -275,12 +275,6 @@ def _ring(row: int, col: int, r: int) -> Iterator[tuple[int, int]]:
         for dc in range(-r, r + 1):
             if max(abs(dr), abs(dc)) == r:
                 yield row + dr, (col + dc + 180) % 360 - 180
-
-
-def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 _CACHE: dict[Path, Gazetteer] = {}

