@@ -10,6 +10,7 @@ from flask import Flask
 
 from ..config import Settings, load_settings
 from .compress import install_compression
+from .cache import ResponseCache
 from .errors import register_error_handlers
 from .security import install_security_headers
 from .state import EXTENSION, Services
@@ -28,10 +29,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions[EXTENSION] = Services(settings)
+    services = app.extensions[EXTENSION] = Services(settings)
     for blueprint in (pages, assets, api, cliff, openapi):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     install_security_headers(app, settings)
     install_compression(app)
+    app.wsgi_app = ResponseCache.middleware(app.wsgi_app, services.opened_cache)  # type: ignore[method-assign]
     return app

@@ -1,78 +1,113 @@
-"""A cache of whole read-API responses, dropped the moment the database changes.
+"""A cache of whole read-API responses, in front of Flask, dropped the moment the database changes.
 
 Listing places under a filter is a grouped query over every mention; the map
-and its clients ask the same few questions again and again. For SQLite the
-cache keys every entry on ``PRAGMA data_version`` read from one dedicated
-connection: that number changes whenever any other connection (this server's
-writes, ``geomap ingest`` in another process) commits, so an answer is never
-served stale. Other backends are not cached.
+and its clients ask the same few questions again and again. A view marked
+``@cached`` lets ``ResponseCache.middleware`` keep its final answer (status,
+headers, body exactly as Flask produced them, one copy per URL and per
+gzip/identity encoding). A repeated request is then answered by the
+middleware without entering Flask at all: routing, the after-request hooks and
+compression ran once, when the entry was made.
+
+Freshness: every entry is tagged with the database version read *before* its
+view ran, and a hit is served only if a fresh read, made for this request,
+still matches. The version follows SQLite's ``PRAGMA data_version``, which
+moves whenever any other connection commits (this process's writes, another
+``geomap serve`` worker, ``geomap ingest``), so an answer is never served
+stale after a commit that finished before the request arrived. Other
+backends are not cached.
 """
 
 from __future__ import annotations
 
-import gzip
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from flask import Response, request
+from flask import request
 
-from .compress import accepts_gzip, gzip_bytes
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["ResponseCache", "cached"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_VERSION = "geomap.cache_version"  # environ key: the view may be cached at this database version
+
+
+class _Entry(NamedTuple):
+    version: int
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _key(environ: WSGIEnvironment) -> tuple[str, str, str, bool]:
+    """What an answer depends on: the URL and whether the client takes gzip (the ``Vary`` header)."""
+    return (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+            "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower())
+
 
 class ResponseCache:
-    """LRU of (status 200) response bodies keyed by URL, valid for one database version."""
+    """LRU of final (status 200) GET responses keyed by URL and encoding, valid for one database version."""
 
     def __init__(self, sqlite_path: str | None, max_entries: int = 512) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[str, tuple[int, bytes, str, dict[str, str]]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, str, bool], _Entry] = OrderedDict()
         self._max = max_entries
-        self._computing: dict[str, threading.Lock] = {}
-        self._conn: sqlite3.Connection | None = None
-        if sqlite_path:
-            self._conn = sqlite3.connect(sqlite_path, check_same_thread=False, isolation_level=None)
+        self._computing: dict[tuple[str, str, str, bool], threading.Lock] = {}
+        self._path = sqlite_path
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._generation = 0
 
     def version(self) -> int | None:
-        """The database's change counter as this cache's connection sees it; None: do not cache."""
-        if self._conn is None:
+        """A number that grows whenever the database changed; None: do not cache.
+
+        Each thread asks its own connection for ``PRAGMA data_version`` (no lock to
+        queue on: waiting for one while the GIL is busy cost milliseconds per request).
+        Those counters are per connection, so a thread that sees its counter move
+        bumps one shared generation, which tags the entries. Every thread notices
+        every commit on its own, so a write may be counted up to once per thread:
+        an entry may be recomputed needlessly, never served stale.
+        """
+        if self._path is None:
             return None
-        with self._lock:
-            try:
-                return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-            except sqlite3.Error:
-                return None
+        local = self._local
+        conn = getattr(local, "conn", None)
+        try:
+            if conn is None:
+                conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+                with self._lock:
+                    self._conns.append(conn)
+                local.conn, local.seen = conn, None
+            seen = conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        if seen != local.seen:
+            with self._lock:
+                self._generation += 1
+            local.seen = seen
+        return self._generation
 
-    def get(self, key: str, version: int) -> Response | None:
-        """The stored response for ``key`` if it was made at ``version``."""
+    def _get(self, key: tuple[str, str, str, bool]) -> _Entry | None:
         with self._lock:
-            hit = self._entries.get(key)
-            if hit is None or hit[0] != version:
-                return None
-            self._entries.move_to_end(key)
-        _, body, mimetype, headers = hit
-        if accepts_gzip():
-            return Response(body, mimetype=mimetype, headers=headers)
-        plain = {k: v for k, v in headers.items() if k != "Content-Encoding"}
-        return Response(gzip.decompress(body), mimetype=mimetype, headers=plain)
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
 
-    def put(self, key: str, version: int, resp: Response) -> None:
-        """Remember a successful response, gzip-compressed once here rather than on every hit."""
-        headers = {k: v for k, v in resp.headers.items() if k in {"Content-Disposition", "X-Total-Count"}}
-        headers["Content-Encoding"] = "gzip"
+    def _put(self, key: tuple[str, str, str, bool], entry: _Entry) -> None:
         with self._lock:
-            self._entries[key] = (version, gzip_bytes(resp.get_data()), resp.mimetype or "application/json", headers)
+            self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
 
-    def key_lock(self, key: str) -> threading.Lock:
+    def _key_lock(self, key: tuple[str, str, str, bool]) -> threading.Lock:
         """One lock per URL, so concurrent misses compute an answer once and the rest wait for it."""
         with self._lock:
             lock = self._computing.get(key)
@@ -82,36 +117,69 @@ class ResponseCache:
                 lock = self._computing[key] = threading.Lock()
             return lock
 
+    def _fresh(self, key: tuple[str, str, str, bool]) -> _Entry | None:
+        entry = self._get(key)
+        return entry if entry is not None and entry.version == self.version() else None
+
     def close(self) -> None:
-        """Close the dedicated connection."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close the threads' connections and stop caching."""
+        self._path = None
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
+
+    @staticmethod
+    def middleware(app: WSGIApplication, cache: Callable[[], ResponseCache | None]) -> WSGIApplication:
+        """Wrap ``app``: answer GETs from ``cache()`` (None until a cached view opened it), fill it on misses."""
+
+        def fill(environ: WSGIEnvironment, start_response: StartResponse, key: tuple[str, str, str, bool]) -> Iterable[bytes]:
+            seen: list[Any] = []
+
+            def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+                seen[:] = [status, headers]
+                return start_response(status, headers, exc_info)
+
+            body = app(environ, capture)
+            version = environ.get(_VERSION)
+            store = cache()
+            if version is None or store is None or not seen or not seen[0].startswith("200 "):
+                return body
+            try:
+                data = b"".join(body)
+            finally:
+                getattr(body, "close", lambda: None)()
+            store._put(key, _Entry(version, seen[0], list(seen[1]), data))
+            return [data]
+
+        def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            if environ.get("REQUEST_METHOD") != "GET":
+                return app(environ, start_response)
+            key, store = _key(environ), cache()
+            if store is None or store._get(key) is None:  # never cached (or evicted): not known to be cacheable
+                return fill(environ, start_response, key)
+            entry = store._fresh(key)
+            if entry is None:
+                with store._key_lock(key):
+                    entry = store._fresh(key)  # another request may have refreshed it while we waited
+                    if entry is None:
+                        return fill(environ, start_response, key)
+            start_response(entry.status, list(entry.headers))
+            return [entry.body]
+
+        return serve
 
 
 def cached(view: F) -> F:
-    """Serve a GET view from the app's response cache when the database has not changed."""
+    """Let the cache middleware keep this GET view's answer until the database changes."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from .state import services
 
-        cache = services().cache
-        version = cache.version()
-        key = request.full_path
-        if version is None:
-            return view(*args, **kwargs)
-        hit = cache.get(key, version)
-        if hit is not None:
-            return hit
-        with cache.key_lock(key):
-            hit = cache.get(key, version)  # another request may have filled it while we waited
-            if hit is not None:
-                return hit
-            resp = view(*args, **kwargs)
-            if isinstance(resp, Response) and resp.status_code == 200:
-                cache.put(key, version, resp)
-                return cache.get(key, version) or resp
-            return resp
+        version = services().cache.version()
+        if version is not None and request.method == "GET":
+            request.environ[_VERSION] = version
+        return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -1,8 +1,8 @@
 """gzip for text responses the browser accepts it for: the map's GeoJSON shrinks about tenfold.
 
-Bodies are compressed once where they are reused: cached API answers keep
-their gzip form in ``ResponseCache``; asset files are compressed once per
-file. Other text answers are compressed per response.
+Bodies are compressed once where they are reused: cached API answers are
+kept as sent (``ResponseCache``); asset files are compressed once per file.
+Other text answers are compressed per response.
 """
 
 from __future__ import annotations

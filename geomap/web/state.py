@@ -78,6 +78,10 @@ class Services:
                     self._cache = ResponseCache(path)
         return self._cache
 
+    def opened_cache(self) -> ResponseCache | None:
+        """The response cache if a cached view has opened it (the middleware never opens the store)."""
+        return self._cache
+
     @property
     def parser(self) -> _SerialParser:
         """The geoparser, loaded once (spaCy model + gazetteer), used by one request at a time."""

@@ -1,0 +1,112 @@
+"""The response cache in front of Flask: hits skip Flask, answers match uncached ones, writes drop them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from geomap.config import load_settings
+from geomap.models import Article, Mention, ParsedDocument, Place
+from geomap.store import open_store
+from geomap.web import create_app
+from geomap.web.cache import ResponseCache
+
+LVIV = Place("gn:702550", "Lviv", 49.83826, 24.02324, "city", geonameid=702550, country_code="UA", population=717803)
+
+
+def _store(data_dir: Path, n: int, first: int = 0) -> None:
+    """``n`` articles mentioning Lviv, with long titles so the answers pass the gzip threshold."""
+    store = open_store(load_settings(data_dir=data_dir))
+    for i in range(first, first + n):
+        text = f"Air defence worked over Lviv on night {i}."
+        at = text.index("Lviv")
+        store.add(Article(text=text, title=f"Lviv night {i} " + "x" * 200, published=datetime(2024, 1, 1 + i % 28)),
+                  ParsedDocument(text=text, mentions=[Mention(at, at + 4, "Lviv", text, LVIV, 0.9)], focus={}))
+    store.close()
+
+
+@pytest.fixture()
+def app(tmp_path: Path) -> Flask:
+    _store(tmp_path, 12)
+    app = create_app(load_settings(data_dir=tmp_path, seed_on_first_run=False))
+    app.config["flask_calls"] = 0
+
+    @app.before_request
+    def _count() -> None:
+        app.config["flask_calls"] += 1
+
+    return app
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+GZ = {"Accept-Encoding": "gzip"}
+
+
+def test_hit_skips_flask_and_matches_the_first_answer(app: Flask, client: FlaskClient) -> None:
+    first = client.get("/api/articles?limit=50", headers=GZ)
+    assert app.config["flask_calls"] == 1 and first.headers["Content-Encoding"] == "gzip"
+    second = client.get("/api/articles?limit=50", headers=GZ)
+    assert app.config["flask_calls"] == 1, "a fresh entry is answered without entering Flask"
+    assert second.data == first.data and second.status_code == 200
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Vary", "Content-Type", "Content-Length"):
+        assert second.headers[name] == first.headers[name]
+
+
+def test_identity_and_gzip_are_separate_entries(app: Flask, client: FlaskClient) -> None:
+    packed = client.get("/api/articles?limit=50", headers=GZ)
+    plain = client.get("/api/articles?limit=50")
+    assert app.config["flask_calls"] == 2 and "Content-Encoding" not in plain.headers
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    assert client.get("/api/articles?limit=50").data == plain.data and app.config["flask_calls"] == 2
+
+
+def test_external_write_drops_entries(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    assert client.get("/api/places?q=Lviv").get_json()["items"][0]["mentions"] == 12
+    _store(tmp_path, 1, first=12)
+    assert client.get("/api/places?q=Lviv").get_json()["items"][0]["mentions"] == 13
+    assert app.config["flask_calls"] == 2
+
+
+def test_errors_other_methods_and_uncached_views_always_reach_flask(app: Flask, client: FlaskClient) -> None:
+    for _ in range(2):
+        assert client.get("/api/places?limit=-1").status_code == 400
+        assert client.get("/api/health").status_code == 200
+        assert client.head("/api/places").status_code == 200
+    assert app.config["flask_calls"] == 6
+
+
+def test_every_thread_sees_a_commit(tmp_path: Path) -> None:
+    """Each thread reads its own connection's counter; one commit moves the version every thread reports."""
+    _store(tmp_path, 1)
+    cache = ResponseCache(str(tmp_path / "geomap.sqlite"))
+    seen: dict[str, list[int | None]] = {"a": [], "b": []}
+    first, committed = threading.Barrier(3, timeout=10), threading.Barrier(3, timeout=10)
+
+    def reader(name: str) -> None:
+        seen[name].append(cache.version())
+        first.wait()
+        committed.wait()
+        seen[name].append(cache.version())
+
+    threads = [threading.Thread(target=reader, args=(n,)) for n in seen]
+    for t in threads:
+        t.start()
+    first.wait()
+    _store(tmp_path, 1, first=1)
+    committed.wait()
+    for t in threads:
+        t.join(timeout=10)
+    cache.close()
+    assert all(None not in v and len(v) == 2 for v in seen.values())
+    assert min(v[1] for v in seen.values()) > max(v[0] for v in seen.values())  # type: ignore[type-var]
