@@ -52,6 +52,55 @@ def test_a_state_name_is_the_state_not_a_town_sharing_it(gp: Geoparser) -> None:
     assert {m.text: m.place.kind for m in doc.mentions} == {"California": "admin1", "Oregon": "admin1"}
 
 
+def test_a_list_of_states_makes_washington_the_state(gp: Geoparser) -> None:
+    doc = gp.parse("Cases were reported in Oregon, Idaho, Washington and Montana.")
+    washington = next(m for m in doc.mentions if m.text == "Washington")
+    assert (washington.place.kind, washington.place.admin1_code) == ("admin1", "WA")
+    assert washington.alternatives[0].features["list"] == 1.0
+
+
+def test_a_list_of_countries_makes_georgia_the_country(gp: Geoparser) -> None:
+    doc = gp.parse("Officials in Texas warned travellers bound for Armenia, Azerbaijan, Georgia and Iran.")
+    assert _place(doc, "Georgia").country_code == "GE"
+
+
+def test_a_qualifier_is_the_region_that_holds_the_place_it_qualifies(gp: Geoparser) -> None:
+    # Without the town, a Caucasus story: "Georgia" would be the country.
+    doc = gp.parse("Tbilisi and Moscow traded accusations; the samples went to a lab in Atlanta, Georgia.")
+    georgia = next(m for m in doc.mentions if m.text == "Georgia")
+    assert (georgia.place.country_code, georgia.place.admin1_code) == ("US", "GA")
+    assert georgia.alternatives[0].features["qualifies"] == 1.0
+    doc = gp.parse("Menu Foods, based in Mississauga, Ontario, recalled pet food sold in California.")
+    assert (_place(doc, "Ontario").kind, _place(doc, "Ontario").country_code) == ("admin1", "CA")
+
+
+def test_words_around_a_name_give_its_kind(gp: Geoparser) -> None:
+    doc = gp.parse("The infected cow came from a Washington state farm, officials in Maryland said.")
+    washington = next(m.place for m in doc.mentions if m.text.startswith("Washington"))
+    assert (washington.kind, washington.admin1_code) == ("admin1", "WA")
+    # The same span alone: the word after it decides.
+    for text, code in (("A cow from a Washington state farm, born in Canada, tested positive.", "WA"),
+                       ("A cow from a Washington farm, born in Canada, tested positive.", "DC")):
+        start = text.index("Washington")
+        washington = gp.resolve_spans(text, [(start, start + 10)]).mentions[0].place
+        assert washington.admin1_code == code, text
+    doc = gp.parse("New patients will go to hospitals in the province of Ontario, near Detroit and Chicago.")
+    assert (_place(doc, "Ontario").kind, _place(doc, "Ontario").country_code) == ("admin1", "CA")
+
+
+def test_a_region_named_after_its_seat_gives_way_to_the_city(gp: Geoparser) -> None:
+    doc = gp.parse("Pilgrims gathered in Mecca for the Hajj.")
+    mecca = _place(doc, "Mecca")
+    assert (mecca.kind, mecca.country_code) == ("city", "SA")
+
+
+def test_a_name_repeated_is_no_evidence_for_itself(gp: Geoparser) -> None:
+    text = ("Georgia mourns its prime minister. Georgia's parliament met in Tbilisi. "
+            "Georgia has seen such deaths before. Leaders in Georgia spoke.")
+    doc = gp.parse(text)
+    assert {m.place.country_code for m in doc.mentions if m.text == "Georgia"} == {"GE"}
+
+
 def test_mention_fields_are_complete(gp: Geoparser) -> None:
     text = "After talks in Geneva, the delegation flew on to Warsaw."
     doc = gp.parse(text)

@@ -126,8 +126,9 @@ class Gazetteer:
 
     def _rank(self, key: str) -> tuple[tuple[Place, bool, float], ...]:
         value = self._codes_of(key)
-        if value is not None and (" " not in key or split_region_suffix(key) is None):
-            # the common case: one key, each record at most once in it
+        if value is not None and (" " not in key or split_region_suffix(key) is None or any(c & 1 for c in value)):
+            # the common case: one key, each record at most once in it. A phrase that is some place's
+            # own name ("Washington State") is that name, not a name plus a region word.
             places, place, prior, alt = self._places, self.place, self._prior, self._alt_score
             found = [
                 (places.get(code >> 1) or place(code >> 1), True, prior[code >> 1]) if code & 1

@@ -80,8 +80,12 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
     for cc, code in centres:  # codes no source names can still be linked by place (Tbilisi)
         by_country[cc].setdefault(code, "")
     around = _Towns(cities)
+    # Names a region must not take as its own: those of towns of 10,000+, and other names of cities
+    # of 100,000+ ("Mecca" for Makkah, so "Mecca" stays an alternate of Makkah province).
     towns = {(c["country_code"], normalise(n)) for c in cities if (c.get("population") or 0) >= 10_000
              for n in c.get("names", [])}
+    towns |= {(c["country_code"], normalise(n)) for c in cities if (c.get("population") or 0) >= 100_000
+              for n in c.get("alternates", [])}
     for cc, subs in iso.items():
         clean = {code: {**s, "name": _BRACKETS.sub("", s["name"]).strip()} for code, s in subs.items()
                  if s.get("latLng")}
@@ -124,8 +128,8 @@ def _record(cc: str, code: str, s: dict, kind: str, admin1_code: str, admin1_nam
     """One ISO subdivision as a record.
 
     Its first English name is a primary name ("Bavaria" for Bayern) unless a town of
-    10,000+ in the country has it ("Donetsk" stays an alternate of Donetska oblast,
-    so the bare name finds the city). Other English names, GeoNames' name and the
+    the country has it (see ``towns``: "Donetsk" stays an alternate of Donetska
+    oblast, so the bare name finds the city). Other English names, GeoNames' name and the
     name without "Oblast" are alternates.
     """
     english = [p.rsplit(" (", 1)[0].strip() for p in (s.get("localOtherName") or "").split(",")

@@ -36,7 +36,19 @@ def candidates_for(found: Found, lookup: Lookup) -> list[Candidate]:
         for c in out:
             if c.place.kind not in AREA_KINDS and c.place.kind != "water" and not _metropolis(c.place):
                 c.features["shadowed"] = 1.0
+    _mark_seats(out)
     return out
+
+
+def _mark_seats(cands: list[Candidate]) -> None:
+    """Flag regions found only under another name of a city inside them ("Mecca" for Makkah province).
+
+    Regions are often named after their seat; the bare name then means the city.
+    """
+    cities = {(c.place.country_code, c.place.admin1_code) for c in cands if c.place.kind == "city"}
+    for c in cands:
+        if c.place.kind == "admin1" and not c.primary and (c.place.country_code, c.place.admin1_code) in cities:
+            c.features["seat"] = 1.0
 
 
 def _metropolis(p: Place) -> bool:

@@ -12,7 +12,14 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
 - ``home``: the candidate lies in the dateline place's country or region;
 - ``near``: closeness to the other places already resolved (spatial minimality);
 - ``shadowed``: the name is also the primary name of a country or first-level region, and
-  this candidate is a town sharing it (negative weight).
+  this candidate is a town sharing it (negative weight);
+- ``seat``: the candidate is a region matched only by another name of its seat city, which is
+  also a candidate ("Mecca": the city, not Makkah province; negative weight);
+- ``qualifies``: the name qualifies the one before it and the candidate contains one of that
+  name's places ("Atlanta, Georgia": the US state, which contains an Atlanta);
+- ``typed``: the words around the name give its kind ("Washington state", "the province of Ontario");
+- ``list``: share of the other names in the same list ("Texas, Ohio and Georgia") whose places
+  are of the candidate's kind (and, below country level, in its country).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import math
 from collections.abc import Sequence
 
 from ..models import Candidate, Place
-from .context import Context, Votes, region_key
+from .context import Context, level, region_key
 from ..distance import EARTH_RADIUS_KM
 
 __all__ = ["WEIGHTS", "rank", "confidence", "contains"]
@@ -35,6 +42,10 @@ WEIGHTS = {
     "home": 0.8,
     "near": 2.4,
     "shadowed": -2.0,
+    "seat": -1.5,
+    "qualifies": 3.0,
+    "typed": 2.0,
+    "list": 2.0,
 }
 NEAR_KM = 300.0
 
@@ -77,18 +88,25 @@ def _named_region(p: Place, ctx: Context, mine: tuple[str, float] | None) -> flo
     return 1.0 if namers - {mine[0] if mine else ""} else 0.0
 
 
+def _list_share(p: Place, ctx: Context, siblings: Sequence[int]) -> float:
+    """Share of the list's other members whose pass-one place is at the candidate's level."""
+    levels = [ctx.levels[j] for j in siblings if j < len(ctx.levels) and ctx.levels[j] is not None]
+    return sum(lv == level(p) for lv in levels) / len(levels) if levels else 0.0
+
+
 def rank(
     cands: list[Candidate],
     ctx: Context,
-    own: Votes,
+    i: int,
     qualifier: Place | None,
     mine: tuple[str, float] | None = None,
 ) -> list[Candidate]:
-    """Score every candidate of one mention and sort best first (scores and features filled in).
+    """Score every candidate of mention ``i`` and sort best first (scores and features filled in).
 
     ``mine`` is the mention's pass-one place and confidence, so it does not count as its own neighbour.
     """
-    own_countries, own_regions = own
+    own_countries, own_regions = ctx.own[i]
+    cues = ctx.cues[i]
     for c in cands:
         p = c.place
         f = {
@@ -100,6 +118,10 @@ def rank(
             "home": 0.0,
             "near": _near(p, ctx.points, mine) if ctx.points else 0.0,
             "shadowed": c.features.get("shadowed", 0.0),
+            "seat": c.features.get("seat", 0.0),
+            "qualifies": 1.0 if any(contains(p, q) for q in cues.qualifies) else 0.0,
+            "typed": 1.0 if cues.typed == p.kind else 0.0,
+            "list": _list_share(p, ctx, cues.siblings) if cues.siblings else 0.0,
         }
         if ctx.home is not None and ctx.home.id != p.id:
             home = ctx.home

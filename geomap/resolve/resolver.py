@@ -16,7 +16,7 @@ from ..gazetteer import Gazetteer, normalise
 from ..models import Candidate, FocusPlace, Mention, Place
 from ..recognise.spans import Found
 from .candidates import candidates_for
-from .context import Context, Votes, build_context, region_key
+from .context import Context, build_context, level, region_key
 from .focus import document_focus
 from .ranker import confidence, rank
 
@@ -76,16 +76,18 @@ class Resolver:
         cands_all = [c for _, c in pairs]
         for cands in cands_all:
             for c in cands:
-                c.features = {"prior": c.score, "shadowed": c.features.get("shadowed", 0.0)}
-        ctx, own = build_context(text, found, cands_all)
-        best = self._pass(found, cands_all, ctx, own)
+                c.features = {"prior": c.score, "shadowed": c.features.get("shadowed", 0.0),
+                              "seat": c.features.get("seat", 0.0)}
+        ctx = build_context(text, found, cands_all)
+        best = self._pass(found, cands_all, ctx)
         ctx.points = _points(best, cands_all)
+        ctx.levels = [level(c.place) if c is not None else None for c in best]
         mine = [(c.place.id, confidence(cands)) if c is not None else None for c, cands in zip(best, cands_all)]
         for c in best:
             key = region_key(c.place) if c is not None and c.place.kind == "admin1" else None
             if key:
                 ctx.named_regions.setdefault(key, set()).add(c.place.id)
-        best = self._pass(found, cands_all, ctx, own, mine)
+        best = self._pass(found, cands_all, ctx, mine)
         mentions = []
         for f, cands, choice in zip(found, cands_all, best):
             if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
@@ -111,7 +113,6 @@ class Resolver:
         found: Sequence[Found],
         cands_all: Sequence[list[Candidate]],
         ctx: Context,
-        own: Sequence[Votes],
         mine: Sequence[tuple[str, float] | None] = (),
     ) -> list[Candidate | None]:
         """Rank every mention (qualifiers first), then give each name one sense per document.
@@ -123,7 +124,7 @@ class Resolver:
 
         def rank_one(i: int) -> None:
             q = ctx.qualifier_of.get(i)
-            rank(cands_all[i], ctx, own[i], qualifier_place.get(q) if q is not None else None, mine[i] if mine else None)
+            rank(cands_all[i], ctx, i, qualifier_place.get(q) if q is not None else None, mine[i] if mine else None)
 
         for i in sorted(quals):
             rank_one(i)
@@ -135,13 +136,17 @@ class Resolver:
             groups[(normalise(f.name), qual)].append(i)
         for members in groups.values():
             # Mentions of one name share their evidence: rank the first, copy to the others.
-            rep = members[0]
-            if rep not in quals:
-                rank_one(rep)
+            # Qualifiers are ranked already; a mention with cues of its own is ranked on its own.
+            plain = [i for i in members if i not in quals and not ctx.cues[i].any()]
+            for i in members:
+                if i not in quals and ctx.cues[i].any():
+                    rank_one(i)
+            if not plain:
+                continue
+            rep = plain[0]
+            rank_one(rep)
             ranked = {c.place.id: c for c in cands_all[rep]}
-            for i in members[1:]:
-                if i in quals:
-                    continue
+            for i in plain[1:]:
                 if len(cands_all[i]) == len(ranked) and all(c.place.id in ranked for c in cands_all[i]):
                     for c in cands_all[i]:
                         c.score, c.features = ranked[c.place.id].score, ranked[c.place.id].features
