@@ -26,40 +26,73 @@ _attribution = click.option("--tiles-attribution", metavar="HTML", help="Attribu
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads (waitress).")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+              help="Server processes sharing the port (default: usable CPUs, at most 8; 1 where fork is missing).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process (waitress).")
 @_tiles
 @_attribution
 @click.option("--debug", is_flag=True, help="Flask's development server with debugging (never expose it).")
-def serve(host: str, port: int, threads: int, tiles: str | None, tiles_attribution: str | None, debug: bool) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int, tiles: str | None, tiles_attribution: str | None,
+          debug: bool) -> None:  # fmt: skip
     """Serve the map, the JSON API and /parse/text on HOST:PORT.
 
     On an empty store the bundled sample article is stored first, so the map
     shows places at once.
     """
-    from waitress import serve as waitress_serve
-
     from ..web import create_app
-    from ..web.state import EXTENSION
+    from ..web.workers import can_fork, listen, run_waitress, serve_forked
 
     settings = _settings(tiles, tiles_attribution)
-    app = create_app(settings)
-    if settings.seed_on_first_run:
-        from ..ingest import seed_if_empty
-
-        services = app.extensions[EXTENSION]
-        seeded = seed_if_empty(services.store, settings)
-        if seeded:
-            click.echo(f"Stored {seeded} sample article(s) in the empty store.", err=True)
-    click.echo(f"geomap: serving http://{host}:{port}/  (API docs: /docs; Ctrl-C stops)", err=True)
+    _seed(settings)
     try:
         if debug:
-            app.run(host=host, port=port, debug=True, use_reloader=False)
-        else:
-            waitress_serve(app, host=host, port=port, threads=threads, ident="geomap", _quiet=True)
+            click.echo(f"geomap: Flask development server on http://{host}:{port}/ (one process)", err=True)
+            create_app(settings).run(host=host, port=port, debug=True, use_reloader=False)
+            return
+        sock = listen(host, port)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port or stop what uses it"
         ) from None
+    workers = _worker_count(workers, settings, can_fork())
+    bound = sock.getsockname()[1]
+    shape = f"{workers} processes x {threads} threads" if workers > 1 else f"1 process, {threads} threads"
+    click.echo(f"geomap: serving http://{host}:{bound}/  ({shape}; API docs: /docs; Ctrl-C stops)", err=True)
+    if workers == 1:
+        run_waitress(create_app(settings), sock, threads)
+    else:
+        serve_forked(lambda: create_app(settings), sock, workers, threads, lambda text: click.echo(text, err=True))
+
+
+def _seed(settings: Settings) -> None:
+    """Store the sample article in an empty store, before any worker starts (and in one process only)."""
+    if not settings.seed_on_first_run:
+        return
+    from ..ingest import seed_if_empty
+    from ..store import open_store
+
+    store = open_store(settings)
+    try:
+        seeded = seed_if_empty(store, settings)
+    finally:
+        store.close()
+    if seeded:
+        click.echo(f"Stored {seeded} sample article(s) in the empty store.", err=True)
+
+
+def _worker_count(asked: int | None, settings: Settings, forks: bool) -> int:
+    """``--workers`` or the default, reduced to 1 where several processes cannot work (and saying why)."""
+    from ..web.workers import default_workers
+
+    workers = default_workers() if asked is None else asked
+    if workers > 1 and not forks:
+        click.echo("geomap: this platform cannot fork; serving with 1 process (--workers ignored)", err=True)
+        return 1
+    in_memory = settings.database in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in settings.database
+    if workers > 1 and in_memory:
+        click.echo("geomap: an in-memory SQLite store cannot be shared; serving with 1 process", err=True)
+        return 1
+    return workers
 
 
 @click.command(name="map")
