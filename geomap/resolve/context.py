@@ -44,6 +44,7 @@ def level(p: Place) -> tuple[str, str]:
     return (p.kind, "") if p.kind in {"country", "continent", "water", "region"} else (p.kind, p.country_code or "")
 
 
+COUNTRY_SELF = 0.5  # a country's own mention is weaker evidence for a town in it than a place there
 # One mention's votes: for countries, and for (country, admin1) regions.
 Votes = tuple[Counter[str], Counter[tuple[str, str]]]
 
@@ -101,7 +102,7 @@ def _votes(cands: Sequence[Candidate]) -> Votes:
     for c in top:
         w = c.score / total
         if c.place.country_code:
-            countries[c.place.country_code] += w
+            countries[c.place.country_code] += w * (COUNTRY_SELF if c.place.kind == "country" else 1.0)
         key = region_key(c.place)
         if key and c.place.kind != "country":
             regions[key] += w

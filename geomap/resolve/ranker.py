@@ -6,7 +6,8 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
 - ``prior``: the gazetteer's prior (kind, population, primary vs alternate name);
 - ``qualified``: the name is qualified by the place's country or region ("Paris, Texas");
 - ``country``/``region``: share of the document's other mentions that point to the
-  candidate's country / first-level region;
+  candidate's country / first-level region (a mention of the country itself counts half:
+  "U.S." says less about a small US town than a US city or state does);
 - ``named_region``: the candidate lies in a first-level region the document names
   ("Georgia", "Ga.") — the local-lexicon cue that settles "Gainesville" in a Georgia paper;
 - ``home``: the candidate lies in the dateline place's country or region;
