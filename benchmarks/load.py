@@ -1,29 +1,33 @@
 """Load benchmark of the service: 100,000 stored mentions, 50 concurrent clients, the map in Chromium.
 
-    python benchmarks/load.py [--mentions 100000] [--clients 50] [--seconds 10] [--threads 8]
+    python benchmarks/load.py [--mentions 100000] [--clients 50] [--seconds 10] [--workers 2] [--threads 8]
+                              [--client-processes 2] [--data-dir DIR] [--only TEXT]
 
 Fills a temporary store with synthetic mentions (real GeoNames cities,
-made-up articles), starts
-``geomap serve`` (waitress) on 127.0.0.1, then for each endpoint runs
-``--clients`` threads, each with its own keep-alive connection, issuing
-requests back to back for ``--seconds``; prints p50/p95/p99 latency,
-throughput and errors. Finally loads the map page in headless Chromium and
-prints its weight (bytes over the wire) and the time to the first marker.
-Loopback only; bounded by --seconds per phase.
+made-up articles), starts ``geomap serve --workers N`` (waitress) on
+127.0.0.1, then for each endpoint opens ``--clients`` keep-alive connections,
+spread over ``--client-processes`` processes that each drive theirs from one
+event loop (threads in one process would queue on its GIL and measure the
+client as much as the server), issuing requests back to back (or with a
+pause) for ``--seconds``; prints p50/p95/p99 latency, throughput and errors.
+Finally loads the map page in headless Chromium and prints its weight (bytes
+over the wire) and the time to the first marker. Loopback only; bounded by
+--seconds per phase.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import multiprocessing
+import os
 import random
+import selectors
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from datetime import datetime, timedelta
@@ -92,11 +96,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(data_dir: Path, threads: int, workers: int) -> tuple[subprocess.Popen, int]:
     """``geomap serve`` with seeding off; tiles point at a closed loopback port (weight = geomap's own bytes)."""
     port, dead = free_port(), free_port()
     script = Path(sys.executable).parent / "geomap"
-    command = [str(script), "serve", "--port", str(port), "--threads", str(threads),
+    command = [str(script), "serve", "--port", str(port), "--threads", str(threads), "--workers", str(workers),
                "--tiles", f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png"]
     env = {"GEOMAP_DATA_DIR": str(data_dir), "GEOMAP_SEED_ON_FIRST_RUN": "0", "PATH": "/usr/bin:/bin"}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -110,49 +114,109 @@ def start_server(data_dir: Path, threads: int) -> tuple[subprocess.Popen, int]:
     raise SystemExit("geomap serve did not start")
 
 
-def hammer(port: int, paths: list[str], clients: int, seconds: float, think: float = 0.0) -> dict[str, float]:
-    """``clients`` threads issue requests for ``seconds``, pausing ``think`` ms on average between
-    requests (0: back to back); latency percentiles in ms."""
+class _Conn:
+    """One keep-alive client connection driven by the event loop of ``_client_process``."""
+
+    def __init__(self, port: int, rng: random.Random) -> None:
+        self.port, self.rng = port, rng
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        self.buf = b""
+        self.started = 0.0
+        self.wake = 0.0  # when to send the next request (think time)
+
+    def send(self, path: str) -> None:
+        self.buf = b""
+        self.started = time.perf_counter()
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n".encode())
+
+    def response(self) -> int | None:
+        """The status once the whole response is in ``buf``; None while more is to come."""
+        head, sep, body = self.buf.partition(b"\r\n\r\n")
+        if not sep:
+            return None
+        lines = head.split(b"\r\n")
+        length = next((int(v) for k, _, v in (line.partition(b":") for line in lines[1:]) if k.strip().lower() == b"content-length"), None)
+        if length is None:
+            raise OSError("response without Content-Length")
+        return int(lines[0].split()[1]) if len(body) >= length else None
+
+
+def _client_process(port: int, paths: list[str], clients: int, seconds: float, think: float, seed: int,
+                    start_at: float) -> tuple[list[float], int]:  # fmt: skip
+    """``clients`` connections multiplexed by one selector loop: (latencies in ms, errors)."""
+    rng = random.Random(seed)
+    conns = [_Conn(port, random.Random(rng.random())) for _ in range(clients)]
+    sel = selectors.DefaultSelector()
+    for conn in conns:
+        sel.register(conn.sock, selectors.EVENT_READ, conn)
     latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
+    errors = 0
+    while time.monotonic() < start_at:
+        time.sleep(0.001)
     stop = time.monotonic() + seconds
-
-    def client(seed: int) -> None:
-        rng = random.Random(seed)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        bad = 0
-        while time.monotonic() < stop:
-            path = rng.choice(paths)
-            started = time.perf_counter()
+    for conn in conns:
+        conn.send(rng.choice(paths))
+    waiting: set[_Conn] = set()  # between requests (think time)
+    while time.monotonic() < stop:
+        now = time.perf_counter()
+        for conn in [c for c in waiting if c.wake <= now]:
+            waiting.discard(conn)
+            conn.send(conn.rng.choice(paths))
+        timeout = max(0.0, min((c.wake for c in waiting), default=now + 0.05) - now)
+        for key, _ in sel.select(min(timeout, 0.05)):
+            conn = key.data
             try:
-                conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
-                resp = conn.getresponse()
-                resp.read()
-                if resp.status != 200:
-                    bad += 1
-            except (OSError, http.client.HTTPException):
-                bad += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                chunk = conn.sock.recv(262144)
+                if not chunk:
+                    raise OSError("server closed the connection")
+                conn.buf += chunk
+                status = conn.response()
+            except OSError:
+                errors += 1
+                sel.unregister(conn.sock)
+                conn.sock.close()
+                conns.remove(conn)
+                try:
+                    fresh = _Conn(port, conn.rng)
+                except OSError:
+                    continue
+                conns.append(fresh)
+                sel.register(fresh.sock, selectors.EVENT_READ, fresh)
+                fresh.send(fresh.rng.choice(paths))
                 continue
-            mine.append((time.perf_counter() - started) * 1000)
+            if status is None:
+                continue
+            latencies.append((time.perf_counter() - conn.started) * 1000)
+            if status != 200:
+                errors += 1
             if think:
-                time.sleep(rng.uniform(0, 2 * think) / 1000)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
+                conn.wake = time.perf_counter() + conn.rng.uniform(0, 2 * think) / 1000
+                waiting.add(conn)
+            else:
+                conn.send(conn.rng.choice(paths))
+    for conn in conns:
+        conn.sock.close()
+    return latencies, errors
 
-    workers = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+
+def hammer(port: int, paths: list[str], clients: int, seconds: float, think: float = 0.0,
+           processes: int = 2) -> dict[str, float]:  # fmt: skip
+    """``clients`` keep-alive connections spread over ``processes`` client processes (each an event
+    loop, so the load generator neither queues on one GIL nor costs the server more CPU than it must),
+    issuing requests for ``seconds``, pausing ``think`` ms on average between requests (0: back to
+    back); latency percentiles in ms."""
+    processes = max(1, min(processes, clients))
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+    start_at = time.monotonic() + 0.5
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        results = pool.starmap(_client_process, [(port, paths, n, seconds, think, i, start_at) for i, n in enumerate(shares)])
+    latencies = [ms for part, _ in results for ms in part]
+    errors = sum(bad for _, bad in results)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return {"requests": len(latencies), "rps": len(latencies) / seconds, "p50": q[49], "p95": q[94], "p99": q[98],
-            "errors": errors[0]}
+            "errors": errors}
 
 
 def report(name: str, r: dict[str, float]) -> None:
@@ -190,7 +254,11 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per server process")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes (geomap serve --workers)")
+    parser.add_argument("--client-processes", type=int, default=os.cpu_count() or 1,
+                        help="processes the clients' connections are spread over")
+    parser.add_argument("--only", metavar="TEXT", help="run only the phases whose name contains TEXT ('map page': the browser)")
     parser.add_argument("--data-dir", type=Path, help="reuse this data directory (filled on first use)")
     args = parser.parse_args()
 
@@ -204,30 +272,32 @@ def main() -> None:
     store.close()
     print(f"store: {stats['articles']} articles, {stats['places']} places, {stats['mentions']} mentions")
 
-    proc, port = start_server(data_dir, args.threads)
+    proc, port = start_server(data_dir, args.threads, args.workers)
     try:
         rng = random.Random(1)
-        phases = {
-            "/api/places?limit=100": ["/api/places?limit=100"],
-            "/api/map (map data, all places)": ["/api/map"],
-            "/api/places?limit=100&offset=<random> (cache misses)": [
-                f"/api/places?limit=100&offset={rng.randrange(7000)}" for _ in range(5000)],
-        }
-        print(f"{args.clients} clients back to back, {args.seconds:.0f} s per phase, waitress threads={args.threads}")
-        for name, paths in phases.items():
-            report(name, hammer(port, paths, args.clients, args.seconds))
-        for think in (50, 100):
-            report(f"/api/places?limit=100, {args.clients} clients pausing {think} ms on average",
-                   hammer(port, ["/api/places?limit=100"], args.clients, args.seconds, think))
-            report(f"/api/map, {args.clients} clients pausing {think} ms on average",
-                   hammer(port, ["/api/map"], args.clients, args.seconds, think))
-        for clients in (1, 10):
-            report(f"/api/places?limit=100, {clients} client(s)", hammer(port, ["/api/places?limit=100"], clients, args.seconds))
+        places, lean = ["/api/places?limit=100"], ["/api/map"]
+        misses = [f"/api/places?limit=100&offset={rng.randrange(7000)}" for _ in range(5000)]
         dated = [f"/api/places?limit=100&country={cc}&since=2024-{m:02d}-01" for cc in ("US", "IN", "CN", "BR", "RU")
                  for m in range(1, 13)]
-        report("/api/places?limit=100&country=<cc>&since=<date>, 5 clients (cache misses)", hammer(port, dated, 5, args.seconds))
-        weight, first, requests = page_metrics(port)
-        print(f"map page: {weight / 1024:.0f} KiB over {requests} requests, first marker after {first:.0f} ms")
+        n = args.clients
+        phases: list[tuple[str, list[str], int, float]] = [
+            ("/api/places?limit=100", places, n, 0),
+            ("/api/map (map data, all places)", lean, n, 0),
+            ("/api/places?limit=100&offset=<random> (cache misses)", misses, n, 0),
+        ]
+        for think in (50, 100):
+            phases += [(f"/api/places?limit=100, {n} clients pausing {think} ms on average", places, n, think),
+                       (f"/api/map, {n} clients pausing {think} ms on average", lean, n, think)]
+        phases += [(f"/api/places?limit=100, {c} client(s)", places, c, 0) for c in (1, 10)]
+        phases.append(("/api/places?limit=100&country=<cc>&since=<date>, 5 clients (cache misses)", dated, 5, 0))
+        print(f"{n} clients back to back unless said, {args.seconds:.0f} s per phase; server: {args.workers} "
+              f"process(es) x {args.threads} threads; clients spread over {args.client_processes} process(es)")
+        for name, paths, clients, think in phases:
+            if args.only is None or args.only in name:
+                report(name, hammer(port, paths, clients, args.seconds, think, args.client_processes))
+        if args.only is None or args.only in "map page":
+            weight, first, requests = page_metrics(port)
+            print(f"map page: {weight / 1024:.0f} KiB over {requests} requests, first marker after {first:.0f} ms")
     finally:
         proc.terminate()
         proc.wait(timeout=20)

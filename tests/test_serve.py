@@ -50,7 +50,7 @@ def test_map_command_refuses_bad_filter(tmp_path: Path) -> None:
 def test_serve_help_lists_flags() -> None:
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
-    for flag in ("--host", "--port", "--threads", "--tiles", "--debug"):
+    for flag in ("--host", "--port", "--workers", "--threads", "--tiles", "--debug"):
         assert flag in result.output
 
 

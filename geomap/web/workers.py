@@ -14,6 +14,7 @@ also get SIGTERM if the parent is killed outright (Linux), so none is orphaned.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -55,9 +56,16 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def run_waitress(app: WSGIApplication, sock: socket.socket, threads: int) -> None:
-    """waitress on an already listening socket until SIGTERM/SIGINT (both stop it cleanly)."""
+    """waitress on an already listening socket until SIGTERM/SIGINT (both stop it cleanly).
+
+    waitress logs a warning for every request that waits for a free thread;
+    under a burst that is one formatted log line per request, written by the
+    one thread that does all the socket work: measured at an eighth of its time.
+    A queue is normal under load, so only its errors are logged.
+    """
     from waitress import serve
 
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _raise_exit)
     serve(app, sockets=[sock], threads=threads, ident="geomap", _quiet=True)
 
