@@ -98,6 +98,15 @@ def test_short_names_count_only_as_written(gp: Geoparser) -> None:
     assert [(m.text, m.place.country_code) for m in doc.mentions] == [("UK", "GB"), ("US", "US")]
 
 
+def test_an_acronym_in_running_text_is_not_a_place_but_a_dateline_in_capitals_is(gp: Geoparser) -> None:
+    text = "The malaria alliance (ALMA) met donors. As ALMA finalises a purchase, Kenya waits."
+    assert [m.text for m in gp.parse(text).mentions] == ["Kenya"]
+    for text in ("Storm damage reported. NEWARK -- Officials said the roof fell.",
+                 "Drug dealer arrested . NEWARK: A dealer was arrested on Tuesday.",
+                 "NEWS IN BRIEF: FLOODS CLOSE ROADS IN NEWARK AGAIN"):
+        assert "NEWARK" in [m.text for m in gp.parse(text).mentions], text
+
+
 def test_region_suffix_and_sea(gp: Geoparser) -> None:
     doc = gp.parse("Shelling continued in the Donetsk region and ships left ports on the Black Sea.")
     got = {m.text: m.place for m in doc.mentions}

@@ -35,11 +35,12 @@ _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.)+$")  # "U.S.", "D.C."
 _SHORT_FORMS = frozenset({"St.", "Ste.", "Mt.", "Ft.", "Pt."})
 # "GAINESVILLE, Ga. —", "KYIV (Reuters) -": an all-capitals place opening a line, then a dash.
-DATELINE = re.compile(
-    r"(?m)^[ \t]*(?P<place>[A-Z][A-Z.'\u2019 -]{1,40}?[A-Z.])"
+_DATELINE_TAIL = (
     r"(?:,[ \t]*(?P<qual>[A-Z][A-Za-z.]*(?:[ \t][A-Z][A-Za-z.]*)?))?"
-    r"[ \t]*(?:\([^)\n]{1,40}\))?[ \t]*(?:--|[\u2014\u2013-])[ \t]"
+    r"[ \t]*(?:\([^)\n]{1,40}\))?[ \t]*(?:--|[\u2014\u2013\x97-])[ \t]"
 )
+DATELINE = re.compile(r"(?m)^[ \t]*(?P<place>[A-Z][A-Z.'\u2019 -]{1,40}?[A-Z.])" + _DATELINE_TAIL)
+_AFTER_DATELINE_PLACE = re.compile(_DATELINE_TAIL)  # "HUDSON -- Officials...": a dateline inside a line
 DATELINE_WINDOW = 400  # characters from the start of the text where a dateline may stand
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]*[A-Z0-9])|\n\s*\n|\n")
 
@@ -100,6 +101,8 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
             continue
         if (surface.isupper() and len(surface) <= 3) or len(surface) < 2:
             continue  # "AP", "CEO": acronyms, not places
+        if surface.isupper() and not _shouted(text, start, start + len(surface)):
+            continue  # "ALMA", "CARE" in running text: an organisation's acronym, not Alma or a place
         cands = lookup(surface)
         if len(surface) <= 3:  # short names count only as the place writes them: "Uk" is not the UK
             cands = [c for c in cands if surface in (c.place.name, c.place.asciiname)]
@@ -114,6 +117,20 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
                     return shorter
             return hit
     return None
+
+
+def _shouted(text: str, start: int, end: int) -> bool:
+    """True when a span in capitals is a headline's or a dateline's word, not an acronym in running text.
+
+    Datelines open a sentence ("... airport . BEIRUT: A dealer") or end in a dash ("NEWARK -- It").
+    """
+    before = text[:start].rstrip()
+    if not before or before[-1] in '.!?"\n\u201d:':
+        return True
+    around = before[-40:] + text[end:end + 40]
+    letters = [ch for ch in around if ch.isalpha()]
+    shouting = not letters or sum(ch.isupper() for ch in letters) / len(letters) > 0.6
+    return shouting or _AFTER_DATELINE_PLACE.match(text, end) is not None
 
 
 def _hyphen_parts(word: tuple[int, str], lookup: Lookup, lexicon: Lexicon) -> list[Found]:
