@@ -63,10 +63,12 @@ def _points(best: Sequence[Candidate | None], cands_all: Sequence[list[Candidate
 class Resolver:
     """Turns found names into ``Mention``s with places, and computes the document focus."""
 
-    def __init__(self, gazetteer: Gazetteer, lookup: Lookup, *, landmarks: bool = False) -> None:
+    def __init__(self, gazetteer: Gazetteer, lookup: Lookup, *, landmarks: bool = False, alternatives: int = ALTERNATIVES) -> None:
+        """``alternatives``: how many ranked candidates each Mention keeps (training the ranker wants all)."""
         self.gazetteer = gazetteer
         self.lookup = lookup
         self.landmarks = landmarks
+        self.alternatives = alternatives
 
     def resolve(self, text: str, found: Sequence[Found]) -> tuple[list[Mention], dict[str, list[FocusPlace]]]:
         """Mentions (names with no candidate dropped) and the focus of one text."""
@@ -102,7 +104,7 @@ class Resolver:
                     place=choice.place,
                     confidence=round(confidence(ordered), 4),
                     kind=f.kind,
-                    alternatives=ordered[:ALTERNATIVES],
+                    alternatives=ordered[: self.alternatives],
                 )
             )
         focus = document_focus(mentions, self.gazetteer.country, self.gazetteer.admin1)
