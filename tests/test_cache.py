@@ -110,3 +110,16 @@ def test_every_thread_sees_a_commit(tmp_path: Path) -> None:
     cache.close()
     assert all(None not in v and len(v) == 2 for v in seen.values())
     assert min(v[1] for v in seen.values()) > max(v[0] for v in seen.values())  # type: ignore[type-var]
+
+
+def test_byte_budget_evicts_least_recently_used(app: Flask, client: FlaskClient) -> None:
+    cache = app.extensions["geomap"].cache
+    client.get("/api/articles?limit=50")
+    size = cache._bytes
+    assert size > 1000
+    cache._max_bytes = 2 * size + 10
+    client.get("/api/articles?limit=50&offset=0")
+    client.get("/api/articles?limit=50")  # a hit: now the most recently used
+    client.get("/api/articles?limit=50&offset=00")
+    assert list(cache._entries) == [("", "/api/articles", "limit=50", False), ("", "/api/articles", "limit=50&offset=00", False)]
+    assert cache._bytes <= cache._max_bytes

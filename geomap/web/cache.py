@@ -52,12 +52,17 @@ def _key(environ: WSGIEnvironment) -> tuple[str, str, str, bool]:
 
 
 class ResponseCache:
-    """LRU of final (status 200) GET responses keyed by URL and encoding, valid for one database version."""
+    """LRU of final (status 200) GET responses keyed by URL and encoding, valid for one database version.
 
-    def __init__(self, sqlite_path: str | None, max_entries: int = 512) -> None:
+    Bounded by ``max_entries`` and by ``max_bytes`` of bodies, per process.
+    """
+
+    def __init__(self, sqlite_path: str | None, max_entries: int = 512, max_bytes: int = 128 << 20) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[str, str, str, bool], _Entry] = OrderedDict()
         self._max = max_entries
+        self._max_bytes = max_bytes  # identity bodies are large (the whole map's GeoJSON: ~2 MB)
+        self._bytes = 0
         self._computing: dict[tuple[str, str, str, bool], threading.Lock] = {}
         self._path = sqlite_path
         self._local = threading.local()
@@ -102,10 +107,11 @@ class ResponseCache:
 
     def _put(self, key: tuple[str, str, str, bool], entry: _Entry) -> None:
         with self._lock:
+            old = self._entries.pop(key, None)
+            self._bytes += len(entry.body) - (len(old.body) if old else 0)
             self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self._max or (self._bytes > self._max_bytes and len(self._entries) > 1):
+                self._bytes -= len(self._entries.popitem(last=False)[1].body)
 
     def _key_lock(self, key: tuple[str, str, str, bool]) -> threading.Lock:
         """One lock per URL, so concurrent misses compute an answer once and the rest wait for it."""
