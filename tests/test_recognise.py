@@ -71,6 +71,10 @@ def test_demonyms_are_flagged_and_resolved_to_their_country(gp: Geoparser) -> No
         "Jordan Peterson gave a lecture yesterday.",
         "Victoria Beckham launched a new line of clothes.",
         "Reading the report took an hour. Mobile phones were banned. Nice work, he said.",
+        # A surname that is also a town's, called a person by NER where it can tell, is one everywhere.
+        "Producer Joe Trapani said the film cost little. Trapani said he would make more. "
+        "In his first year Trapani produced three films, and Trapani's crew grew.",
+        "The 1991 Honda broke down on Nov. 13, said Sens. Grendell and Harris, near the Superior Court.",
     ],
 )
 def test_person_names_and_common_words_are_not_places(gp: Geoparser, text: str) -> None:

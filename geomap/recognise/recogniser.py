@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -53,6 +54,10 @@ _LOCATIVE = re.compile(
 _TRAILING = re.compile(r"(?:['\u2019]s?|[.,;:])$")
 _QUALIFIER_GAP = re.compile(r"[ \t]*,[ \t]*")
 _CAPITALISED_NEXT = re.compile(r"[ \t]*[A-Z]")
+# What follows a person's name more often than a town's: "Nelson said", "Trapani's willingness".
+_PERSON_NEXT = re.compile(
+    r"(?:['\u2019]s?[ \t]+[a-z]|,?[ \t]+(?:said|says|told|added|explained|wrote|asked|noted|recalled|admitted)\b)"
+)
 _CAPITALISED_PREV = re.compile(r"[A-Z][\w.]*[ \t]*$")
 
 
@@ -106,10 +111,16 @@ class Recogniser:
             if ent.label in ENTITY_LABELS:
                 out.extend(self._ner_places(text, ent))
         maybe: list[Found] = []
-        for f in found:
-            ent = _covering(f, ents, starts)
+        covering = [_covering(f, ents, starts) for f in found]
+        # One sense per document, the other way: a name NER calls a person twice is a person wherever
+        # NER was silent ("Trapani said ... in Los Angeles Trapani produced").
+        persons = Counter(f.text for f, e in zip(found, covering)
+                          if e is not None and e.label == "PERSON" and (e.start, e.end) == (f.start, f.end))
+        for f, ent in zip(found, covering):
             if ent is not None:
                 f.label = ent.label
+            if ent is None and persons[f.text] >= 2 and not _sure(f):
+                continue
             verdict = self._verdict(f, ent, text, people, lowered)
             if ent is not None and ent.label in ENTITY_LABELS and (ent.start, ent.end) != (f.start, f.end):
                 # Part of a longer place name the gazetteer does not know ("Flat Creek", "Lake Lanier").
@@ -154,7 +165,7 @@ class Recogniser:
 
     def _verdict(self, f: Found, ent: Entity | None, text: str, people: set[str], lowered: set[str]) -> int:
         """Vetoes for word-list candidates NER did not call a place: _NO, _MAYBE (weak doubt) or _YES."""
-        if (f.text in people and not _strong(f, 100_000)) or _ORG_HEAD.match(text, f.end):
+        if (f.text in people and not _sure(f)) or _ORG_HEAD.match(text, f.end):
             return _NO
         if f.source in {"abbreviation", "dateline"}:
             return _YES
@@ -168,7 +179,7 @@ class Recogniser:
             if ent.label == "PERSON":
                 if not exact:
                     return _NO
-                return _YES if _strong(f, 100_000) or (_locative(text, f) and _strong(f, 10_000)) else _MAYBE
+                return _YES if _sure(f) or (_locative(text, f) and _strong(f, 10_000)) else _MAYBE
             # The small model calls some towns ORG, PRODUCT or PERSON ("Bakhmut"): an exact span may still be a place.
             if not exact and (ent.label not in {"ORG", "FAC"} or not _place_inside_org(f, ent, text)):
                 return _NO
@@ -197,6 +208,11 @@ def _strong(f: Found, min_population: int) -> bool:
         if p.kind in _STRONG_KINDS or p.population >= min_population or p.kind == "admin2":
             return True
     return False
+
+
+def _sure(f: Found) -> bool:
+    """A country, first-level region, sea or city of 100,000+ by its own name: a place even where NER says person."""
+    return any(c.primary and (c.place.kind in _SURE_KINDS or c.place.population >= 100_000) for c in f.candidates[:3])
 
 
 def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
@@ -269,8 +285,8 @@ def _without_overlaps(spans: list[Found]) -> list[Found]:
 def _needs_ner(text: str, f: Found) -> bool:
     """False where the reading is sure without NER: demonyms, abbreviations, datelines, and a
     primary name of a country, region, sea or large city standing alone (no capitalised word
-    beside it, so it cannot be part of "Jordan Peterson" or "Georgia Power", and not opening
-    a sentence)."""
+    beside it, so it cannot be part of "Jordan Peterson" or "Georgia Power", not opening
+    a sentence, and a city not followed by what follows people: "Nelson said")."""
     if f.source in {"demonym", "abbreviation", "dateline"}:
         return False
     top = f.candidates[0] if f.candidates else None
@@ -280,7 +296,7 @@ def _needs_ner(text: str, f: Found) -> bool:
         return True
     if top.place.kind not in _SURE_KINDS and top.place.population < _SURE_POPULATION:
         return True
-    if top.place.kind not in _SURE_KINDS and _sentence_initial(text, f.start):
+    if top.place.kind not in _SURE_KINDS and (_sentence_initial(text, f.start) or _PERSON_NEXT.match(text, f.end)):
         return True
     return bool(_CAPITALISED_NEXT.match(text, f.end) or _CAPITALISED_PREV.search(text, max(0, f.start - 30), f.start))
 
