@@ -81,6 +81,14 @@ def test_person_names_and_common_words_are_not_places(gp: Geoparser, text: str) 
     assert _names(gp.parse(text)) == []
 
 
+def test_a_place_before_an_officials_title_is_a_place(gp: Geoparser) -> None:
+    # NER reads each of these as one person's name; the title says the first words are a place.
+    for text, name in (("According to Anderson County Sheriff Greg Taylor, the arrest was made Friday.",
+                        "Anderson County"),
+                       ("Huntsville Fire Chief Tom Grisham met the county judge.", "Huntsville")):
+        assert [m.text for m in gp.parse(text).mentions] == [name]
+
+
 def test_abbreviations_qualifiers_and_hyphenated_pairs(gp: Geoparser) -> None:
     doc = gp.parse("The U.S.-Russia talks moved from Springfield, Ill., to the UAE and the DRC.")
     got = {m.text: (m.place.kind, m.place.country_code, m.place.admin1_code) for m in doc.mentions}

@@ -54,6 +54,12 @@ _LOCATIVE = re.compile(
 _TRAILING = re.compile(r"(?:['\u2019]s?|[.,;:])$")
 _QUALIFIER_GAP = re.compile(r"[ \t]*,[ \t]*")
 _CAPITALISED_NEXT = re.compile(r"[ \t]*[A-Z]")
+# Officials' titles that follow the place they serve: "Dublin Mayor ...", "Anderson County Sheriff ...".
+_TITLE_NEXT = re.compile(
+    r"[ \t]+(?:Mayor|Deputy Mayor|Governor|Gov\.|Sheriff|Police Chief|Fire Chief|Chief|Commissioner|Councilman|"
+    r"Councilwoman|Council Member|Alderman|Superintendent|Judge|Prosecutor|District Attorney|City Manager|"
+    r"Coroner|Treasurer|Clerk|Senator|Sen\.|Rep\.|Representative|Director|Administrator)\b"
+)
 # What follows a person's name more often than a town's: "Nelson said", "Trapani's willingness".
 _PERSON_NEXT = re.compile(
     r"(?:['\u2019]s?[ \t]+[a-z]|,?[ \t]+(?:said|says|told|added|explained|wrote|asked|noted|recalled|admitted)\b)"
@@ -178,7 +184,9 @@ class Recogniser:
             exact = ent.start == f.start and ent.end == f.end
             if ent.label == "PERSON":
                 if not exact:
-                    return _NO
+                    # "Kyiv Mayor Vitali Klitschko", "Anderson County Sheriff Greg Taylor": a place before a title.
+                    titled = ent.start == f.start and _TITLE_NEXT.match(text, f.end)
+                    return _YES if titled and _strong(f, 1000) else _NO
                 return _YES if _sure(f) or (_locative(text, f) and _strong(f, 10_000)) else _MAYBE
             # The small model calls some towns ORG, PRODUCT or PERSON ("Bakhmut"): an exact span may still be a place.
             if not exact and (ent.label not in {"ORG", "FAC"} or not _place_inside_org(f, ent, text)):
