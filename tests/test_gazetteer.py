@@ -229,6 +229,12 @@ def test_former_country_names_mean_todays_country(gaz: Gazetteer, old: str, cc: 
     assert top.kind == "country" and top.country_code == cc
 
 
+@pytest.mark.parametrize(("name", "full"), [("Frankfurt", "Frankfurt am Main"), ("Acapulco", "Acapulco de Juárez")])
+def test_a_citys_everyday_short_name_is_its_own(gaz: Gazetteer, name: str, full: str) -> None:
+    top = gaz.lookup(name)[0]
+    assert top.place.name == full and top.primary
+
+
 def test_country_admin1_get_nearest(gaz: Gazetteer) -> None:
     ua = gaz.country("ua")
     assert ua is not None and ua.name == "Ukraine" and ua.geonameid == 690791

