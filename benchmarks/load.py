@@ -219,6 +219,27 @@ def hammer(port: int, paths: list[str], clients: int, seconds: float, think: flo
             "errors": errors}
 
 
+def in_process_cost(data_dir: Path, path: str = "/api/places", query: str = "limit=100", n: int = 3000) -> float:
+    """Microseconds the app itself spends on one cached request (the WSGI call, no server, no socket)."""
+    import io
+
+    from geomap.web import create_app
+
+    app = create_app(load_settings(data_dir=data_dir, seed_on_first_run=False))
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
+               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "HTTP_ACCEPT_ENCODING": "gzip"}
+
+    def call() -> None:
+        b"".join(app.wsgi_app(dict(environ), lambda status, headers, exc_info=None: None))
+
+    call()
+    started = time.perf_counter()
+    for _ in range(n):
+        call()
+    return (time.perf_counter() - started) / n * 1e6
+
+
 def report(name: str, r: dict[str, float]) -> None:
     """One line per phase."""
     print(f"{name}: {r['requests']} requests, {r['rps']:.0f}/s, p50 {r['p50']:.1f} ms, "
@@ -272,6 +293,7 @@ def main() -> None:
     store.close()
     print(f"store: {stats['articles']} articles, {stats['places']} places, {stats['mentions']} mentions")
 
+    print(f"one cached /api/places?limit=100 inside the app (no server): {in_process_cost(data_dir):.0f} µs")
     proc, port = start_server(data_dir, args.threads, args.workers)
     try:
         rng = random.Random(1)

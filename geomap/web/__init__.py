@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Settings, load_settings
-from .compress import install_compression
 from .cache import ResponseCache
+from .compress import install_compression
 from .errors import register_error_handlers
 from .security import install_security_headers
 from .state import EXTENSION, Services

@@ -28,7 +28,7 @@ from ..errors import GeomapError
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["default_workers", "listen", "run_waitress", "serve_forked", "can_fork"]
+__all__ = ["can_fork", "default_workers", "listen", "run_waitress", "serve_forked"]
 
 _STARTUP_SECONDS = 1.0  # a child that dies sooner than this after its start is not restarted (a setup error)
 _STOP_SECONDS = 10.0  # how long stopping children may take before they are killed
