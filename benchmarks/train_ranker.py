@@ -87,13 +87,8 @@ def is_right(c: Candidate, gold: GoldToponym) -> bool:
 
 
 def training_geoparser() -> Geoparser:
-    """A loaded geoparser whose mentions keep every ranked candidate, not only the top five.
-
-    ``Geoparser`` has no option for it, so this sets its resolver's ``alternatives`` directly.
-    """
-    gp = Geoparser(load_settings()).load()
-    gp._resolver.alternatives = MAX_CANDIDATES  # type: ignore[union-attr]  # noqa: SLF001
-    return gp
+    """A loaded geoparser whose mentions keep every ranked candidate, not only the top five."""
+    return Geoparser(load_settings(), alternatives=MAX_CANDIDATES).load()
 
 
 def collect(gp: Geoparser, docs: Sequence[GoldDocument]) -> Choices:

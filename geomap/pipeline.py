@@ -26,6 +26,7 @@ from .recognise.finder import DATELINE, DATELINE_WINDOW, sentence_bounds
 from .recognise.lexicon import get_lexicon
 from .recognise.model import load_pipeline
 from .resolve import Resolver
+from .resolve.resolver import ALTERNATIVES
 
 __all__ = ["Geoparser", "parse", "parse_many", "default_geoparser"]
 
@@ -52,11 +53,14 @@ class Geoparser:
         gazetteer: Gazetteer | None = None,
         nlp: Language | None = None,
         landmarks: bool = False,
+        alternatives: int = ALTERNATIVES,
     ) -> None:
+        """``alternatives``: how many ranked candidates each mention keeps (training the ranker wants all)."""
         self.settings = settings or load_settings()
         self._gazetteer = gazetteer
         self._nlp = nlp
         self.landmarks = landmarks
+        self.alternatives = alternatives
         self._recogniser: Recogniser | None = None
         self._resolver: Resolver | None = None
         self._cache: dict[str, list[Candidate]] = {}
@@ -82,7 +86,8 @@ class Geoparser:
             if self._recogniser is None or self._resolver is None:
                 nlp = self._nlp or load_pipeline(self.settings)
                 self._nlp = nlp
-                self._resolver = Resolver(self.gazetteer, self.lookup, landmarks=self.landmarks)
+                self._resolver = Resolver(self.gazetteer, self.lookup, landmarks=self.landmarks,
+                                          alternatives=self.alternatives)
                 self._recogniser = Recogniser(nlp, self.lookup, get_lexicon())
             return self._recogniser, self._resolver
 
