@@ -178,3 +178,23 @@ def test_a_dead_worker_is_replaced(server: Server) -> None:
     assert server.proc.poll() is None
     assert len(server.one_connection_per_worker()) == 2
     assert f"worker {victim} was killed by signal 9; starting a new one" in server.log.read_text()
+
+
+def test_a_worker_dying_at_start_stops_the_server() -> None:
+    """A broken setup would kill every replacement too: the parent stops everything and says why."""
+    script = (
+        "import sys\n"
+        "from geomap.errors import GeomapError\n"
+        "from geomap.web.workers import listen, serve_forked\n"
+        "def broken():\n"
+        "    raise RuntimeError('no store here')\n"
+        "try:\n"
+        "    serve_forked(broken, listen('127.0.0.1', 0), 2, 1, print)\n"
+        "except GeomapError as exc:\n"
+        "    print('ERROR', exc.message)\n"
+        "    sys.exit(1)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "failed: RuntimeError: no store here" in run.stderr
+    assert "exited with code 1 right after starting" in run.stdout and "Traceback" not in run.stderr
