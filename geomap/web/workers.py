@@ -32,6 +32,7 @@ __all__ = ["can_fork", "default_workers", "listen", "run_waitress", "serve_forke
 
 _STARTUP_SECONDS = 1.0  # a child that dies sooner than this after its start is not restarted (a setup error)
 _STOP_SECONDS = 10.0  # how long stopping children may take before they are killed
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 class _Stop(Exception):
@@ -93,6 +94,7 @@ def _child(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads
     try:
         signal.signal(signal.SIGTERM, _raise_exit)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         _die_with_parent(parent)
         run_waitress(make_app(), sock, threads)
     except (SystemExit, KeyboardInterrupt):
@@ -107,10 +109,16 @@ def _child(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads
 
 
 def _spawn(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads: int) -> int:
+    """Fork a worker. The stop signals stay blocked until the child has its own handlers: one
+    arriving in between would otherwise run the parent's handler in the child."""
     parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        _child(make_app, sock, threads, parent)
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            _child(make_app, sock, threads, parent)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     return pid
 
 
@@ -148,7 +156,7 @@ def serve_forked(make_app: Callable[[], WSGIApplication], sock: socket.socket, w
     child dies within seconds of its start (a broken setup, not a crash to retry).
     """
     children: dict[int, float] = {}  # pid -> when it started
-    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous = {s: signal.signal(s, _raise_stop) for s in _STOP_SIGNALS}
     try:
         for _ in range(workers):
             children[_spawn(make_app, sock, threads)] = time.monotonic()
