@@ -49,9 +49,13 @@ class Server:
 
     def _answers(self) -> bool:
         try:
-            return self.get(self.connect(), "/api/health")[0] == 200
+            conn = self.connect()
         except OSError:
             return False
+        try:
+            return self.get(conn, "/api/health")[0] == 200
+        finally:
+            conn.close()
 
     def children(self) -> set[int]:
         """Live processes whose parent is the server."""
