@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -123,3 +124,44 @@ def test_byte_budget_evicts_least_recently_used(app: Flask, client: FlaskClient)
     client.get("/api/articles?limit=50&offset=00")
     assert list(cache._entries) == [("", "/api/articles", "limit=50", False), ("", "/api/articles", "limit=50&offset=00", False)]
     assert cache._bytes <= cache._max_bytes
+
+
+def test_concurrent_misses_compute_once(app: Flask) -> None:
+    """Eight clients asking for the same new URL at once: one computes it, the others wait and get its answer."""
+
+    @app.before_request
+    def _slow() -> None:
+        time.sleep(0.2)  # keep the first request busy while the others arrive
+
+    start = threading.Barrier(8, timeout=10)
+    bodies: list[bytes] = []
+
+    def fetch() -> None:
+        client = app.test_client()
+        start.wait()
+        bodies.append(client.get("/api/articles?limit=7", headers=GZ).data)
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert len(bodies) == 8 and len(set(bodies)) == 1
+    assert app.config["flask_calls"] == 1
+
+
+def test_pool_connections_share_one_baseline(tmp_path: Path) -> None:
+    """The pool's connections start together (no bump on first use); a connection opened later bumps once."""
+    _store(tmp_path, 1)
+    path = str(tmp_path / "geomap.sqlite")
+    pooled = ResponseCache(path, watchers=4)
+    seen: list[int | None] = []
+    threads = [threading.Thread(target=lambda: seen.append(pooled.version())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    late = ResponseCache(path, watchers=0)
+    assert seen == [0, 0, 0, 0] and [late.version(), late.version()] == [1, 1]
+    pooled.close()
+    late.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Settings, load_settings
-from .cache import ResponseCache
+from .cache import CacheLayer
 from .compress import install_compression
 from .errors import register_error_handlers
 from .security import install_security_headers
@@ -35,5 +35,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     install_security_headers(app, settings)
     install_compression(app)
-    app.wsgi_app = ResponseCache.middleware(app.wsgi_app, services.opened_cache)  # type: ignore[method-assign]
+    app.wsgi_app = CacheLayer(app.wsgi_app, services.opened_cache)  # type: ignore[method-assign]
     return app
