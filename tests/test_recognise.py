@@ -75,6 +75,9 @@ def test_demonyms_are_flagged_and_resolved_to_their_country(gp: Geoparser) -> No
         "Producer Joe Trapani said the film cost little. Trapani said he would make more. "
         "In his first year Trapani produced three films, and Trapani's crew grew.",
         "The 1991 Honda broke down on Nov. 13, said Sens. Grendell and Harris, near the Superior Court.",
+        # Surnames that are first-level regions elsewhere (Nelson, New Zealand; Flores, Uruguay).
+        "Officer Tom Nelson responded. He could hear the music from a couple of houses away, Nelson said.",
+        "Mike Mauro, Flores' stepfather, said Maria Flores was missing. Flores was 19.",
     ],
 )
 def test_person_names_and_common_words_are_not_places(gp: Geoparser, text: str) -> None:

@@ -35,6 +35,7 @@ MAX_WINDOW_CHARS = 4000  # merged windows are cut to this: bounded memory for an
 _STRONG_KINDS = frozenset({"continent", "country", "admin1", "water", "region"})
 _SURE_KINDS = frozenset({"continent", "country", "admin1", "water"})
 _SURE_POPULATION = 10_000
+_PERSON_PROOF_KINDS = frozenset({"continent", "country", "water"})
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 # A place name followed by one of these heads names an organisation or a disease, not a place:
 # "Cyprus Mail", "Texas Instruments", "West Nile virus", "Spanish flu".
@@ -219,8 +220,13 @@ def _strong(f: Found, min_population: int) -> bool:
 
 
 def _sure(f: Found) -> bool:
-    """A country, first-level region, sea or city of 100,000+ by its own name: a place even where NER says person."""
-    return any(c.primary and (c.place.kind in _SURE_KINDS or c.place.population >= 100_000) for c in f.candidates[:3])
+    """A country, continent, sea or city of 100,000+ by its own name: a place even where NER says person.
+
+    First-level regions are not: many share a person's name (Nelson, Flores, Virginia), and a
+    region rarely "says" anything the way "Moscow said" does.
+    """
+    return any(c.primary and (c.place.kind in _PERSON_PROOF_KINDS or c.place.population >= 100_000)
+               for c in f.candidates[:3])
 
 
 def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
