@@ -106,7 +106,7 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
     admin1_names.update(imported["admin1"])
     progress.update(1)
     groups: list[Iterable[sources.RawRecord]] = [
-        sources.read_continents(), sources.read_countries(), regions.read_regions(cities, admin1_names),
+        sources.read_continents(), sources.read_countries(sources.capital_points(cities)), regions.read_regions(cities, admin1_names),
         regions.read_us_counties(rows), (c for c in cities if c["population"] >= min_population),
         sources.read_features(), imported["records"].values(),
     ]

