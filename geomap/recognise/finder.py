@@ -124,7 +124,10 @@ def _shouted(text: str, start: int, end: int) -> bool:
 
     Datelines open a sentence ("... airport . BEIRUT: A dealer") or end in a dash ("NEWARK -- It").
     """
-    before = text[:start].rstrip()
+    lo = max(0, start - 80)  # a window, not the whole text before the span: this runs per word in capitals
+    before = text[lo:start].rstrip()
+    if lo and len(before) < 40:  # a long run of white space: look further back
+        before = text[:start].rstrip()
     if not before or before[-1] in '.!?"\n\u201d:':
         return True
     around = before[-40:] + text[end:end + 40]
