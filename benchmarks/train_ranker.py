@@ -33,9 +33,8 @@ import numpy as np
 from scipy.optimize import minimize
 
 from geomap.config import load_settings
-from geomap.distance import great_circle_km
 from geomap.errors import GeomapError, InputError
-from geomap.evaluate import ACC_KM, GoldDocument, GoldToponym, load_corpus
+from geomap.evaluate import ACC_KM, GoldDocument, GoldToponym, Prediction, error_km, load_corpus
 from geomap.models import Candidate
 from geomap.pipeline import Geoparser
 from geomap.resolve.candidates import MAX_CANDIDATES
@@ -81,9 +80,8 @@ class Choices:
 
 def is_right(c: Candidate, gold: GoldToponym) -> bool:
     """The evaluator's notion of right: the gold's GeoNames id, or within 161 km of its point."""
-    if gold.geonameid is not None and c.place.geonameid == gold.geonameid:
-        return True
-    return great_circle_km(gold.lat, gold.lon, c.place.lat, c.place.lon) <= ACC_KM  # type: ignore[arg-type]
+    p = Prediction(gold.start, gold.end, c.place.lat, c.place.lon, c.place.geonameid)
+    return error_km(gold, p) <= ACC_KM
 
 
 def training_geoparser() -> Geoparser:

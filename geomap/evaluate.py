@@ -36,6 +36,7 @@ __all__ = [
     "Scores",
     "load_corpus",
     "match_spans",
+    "error_km",
     "resolution_scores",
     "score",
     "format_scores",
@@ -192,7 +193,8 @@ def match_spans(
     return pairs
 
 
-def _error(g: GoldToponym, p: Prediction | None) -> float:
+def error_km(g: GoldToponym, p: Prediction | None) -> float:
+    """The error the metrics count: 0 for the gold's GeoNames id, else the distance (a miss: the maximum)."""
     if p is None or p.lat is None or p.lon is None:
         return MAX_ERROR_KM
     if g.geonameid is not None and p.geonameid == g.geonameid:
@@ -212,7 +214,7 @@ def _auc(errors: Sequence[float]) -> float:
 def resolution_scores(pairs: Iterable[tuple[GoldToponym, Prediction | None]], *, recognised_only: bool) -> ResolutionScores:
     """Errors over gold toponyms with coordinates; misses are skipped or count as the maximum."""
     errors = [
-        _error(g, p)
+        error_km(g, p)
         for g, p in pairs
         if g.lat is not None and (p is not None or not recognised_only)
     ]
