@@ -139,10 +139,14 @@ class Resolver:
         for members in groups.values():
             # Mentions of one name share their evidence: rank the first, copy to the others.
             # Qualifiers are ranked already; a mention with cues of its own is ranked on its own.
-            plain = [i for i in members if i not in quals and not ctx.cues[i].any()]
+            plain = []
             for i in members:
-                if i not in quals and ctx.cues[i].any():
+                if i in quals:
+                    continue
+                if ctx.cues[i].any():
                     rank_one(i)
+                else:
+                    plain.append(i)
             if not plain:
                 continue
             rep = plain[0]
