@@ -1,5 +1,6 @@
 /* geomap map layer: loads places as GeoJSON, clusters them, builds popups.
- * geomap.init(map, tileLayer, options) is called by the page Folium renders.
+ * geomap.init(map, tileLayer, geomap.options(id)) is called by the page Folium renders;
+ * the options come from a JSON data block (never from a template).
  * options: live (bool), dataUrl, placeUrl, exportUrl, docsUrl, filters,
  * data (inline FeatureCollection in the export), generated, note. */
 (function () {
@@ -92,6 +93,12 @@
       });
     });
   }
+
+  /* The page's options: the JSON text of the data block with this id. */
+  gm.options = function (id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : {};
+  };
 
   gm.init = function (map, tiles, opts) {
     var state = { filters: opts.filters || {}, fitted: false };

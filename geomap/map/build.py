@@ -14,7 +14,6 @@ import base64
 import hashlib
 import re
 from datetime import datetime, timezone
-from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +34,9 @@ GEONAMES_ATTRIBUTION = (
 
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+OPTIONS_ID = "geomap-options"  # id of the JSON data block geomap.init reads its options from
+OPTIONS_SLOT = "<!-- geomap:head -->"  # where render_map puts the assets and the options
+_TITLES = ("geomap", "geomap export")
 
 
 def tile_origin(tiles: str) -> str:
@@ -60,26 +62,39 @@ def export_csp(html: str, tiles: str) -> str:
 class GeomapLayer(MacroElement):
     """Loads geomap's assets and starts the client-side layer on its parent map."""
 
+    # Only constants and Folium's generated variable names go through the template: branca renders
+    # a macro's output as a new Jinja template, so any text placed in it would be evaluated
+    # ("{{ 7*7 }}" in a filter or an article). The assets and the options are put into the
+    # rendered page afterwards (``render_map``), in place of ``OPTIONS_SLOT``.
     _template = Template(
         """
 {% macro header(this, kwargs) %}
 <title>{{ this.title }}</title>
 <link rel="icon" href="data:,">
-{{ this.head_html }}
+{{ this.slot }}
 {% endmacro %}
 {% macro script(this, kwargs) %}
-geomap.init({{ this._parent.get_name() }}, {{ this.tile_layer.get_name() }}, {{ this.options_json }});
+geomap.init({{ this._parent.get_name() }}, {{ this.tile_layer.get_name() }}, geomap.options("{{ this.options_id }}"));
 {% endmacro %}
 """
     )
+    slot = OPTIONS_SLOT
+    options_id = OPTIONS_ID
 
     def __init__(self, tile_layer: folium.TileLayer, options: dict[str, Any], *, inline: bool, title: str) -> None:
         super().__init__()
+        if title not in _TITLES:
+            raise ValueError(f"page title must be one of {_TITLES}")  # never outside text: see _template
         self._name = "GeomapLayer"
         self.tile_layer = tile_layer
-        self.options_json = script_json(options)
-        self.title = escape(title)
-        self.head_html = _head_html(inline)
+        self.options = options
+        self.title = title
+        self.inline = inline
+
+    def page_head(self) -> str:
+        """What replaces ``OPTIONS_SLOT``: the asset tags, then the options as a JSON data block."""
+        data = f'<script type="application/json" id="{OPTIONS_ID}">{script_json(self.options)}</script>'
+        return _head_html(self.inline) + "\n" + data
 
 
 def _head_html(inline: bool) -> str:
@@ -118,5 +133,11 @@ def build_map(settings: Settings, options: dict[str, Any], *, inline: bool, titl
 
 
 def render_map(fmap: folium.Map) -> str:
-    """The whole HTML document."""
-    return fmap.get_root().render()
+    """The whole HTML document.
+
+    Folium renders the shell; geomap's assets and options are inserted after
+    that, as plain text, so nothing they hold is ever read as a template.
+    """
+    layer = next(c for c in fmap._children.values() if isinstance(c, GeomapLayer))
+    html = fmap.get_root().render()
+    return html.replace(OPTIONS_SLOT, layer.page_head(), 1)
