@@ -73,8 +73,13 @@ def main() -> None:
     parser.add_argument("--no-build", action="store_true", help="measure the existing index instead of building one")
     parser.add_argument("--lookups", type=int, default=200_000, help="lookups to time (default 200,000)")
     parser.add_argument("--loads", type=int, default=5, help="cold loads to time (default 5)")
-    parser.add_argument("--corpus", type=Path, action="append", default=[],
-                        help="also time lookups of the toponym names of this JSONL gold file (../shared/eval/*.jsonl)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        default=[],
+        help="also time lookups of the toponym names of this JSONL gold file (../shared/eval/*.jsonl)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,39 +91,57 @@ def main() -> None:
             build_index(directory, quiet=True)
             print(f"first build:      {time.perf_counter() - t:8.1f} s")
         loads = cold_load(directory, args.loads)
-        print(f"cold load:        {statistics.median(loads):8.3f} s median of {len(loads)} "
-              f"(min {min(loads):.3f}, max {max(loads):.3f}; import + unpickle in a fresh interpreter)")
+        print(
+            f"cold load:        {statistics.median(loads):8.3f} s median of {len(loads)} "
+            f"(min {min(loads):.3f}, max {max(loads):.3f}; import + unpickle in a fresh interpreter)"
+        )
         t = time.perf_counter()
         gaz = Gazetteer(directory)
         print(f"warm load:        {time.perf_counter() - t:8.3f} s (this process)")
         print(f"places:           {len(gaz):8,d}   names: {gaz.info()['names']:,}")
         queries = query_mix(gaz, args.lookups)
-        for label, note in (("first pass", "each new name normalised and searched, each place decoded on first use"),
-                            ("second pass", "ranked places remembered per name")):
+        for label, note in (
+            ("first pass", "each new name normalised and searched, each place decoded on first use"),
+            ("second pass", "ranked places remembered per name"),
+        ):
             hits = 0
             t = time.perf_counter()
             for q in queries:
                 hits += bool(gaz.lookup(q))
             elapsed = time.perf_counter() - t
-            print(f"lookups ({label}): {len(queries) / elapsed:8,.0f} /s ({len(queries):,} mixed queries, "
-                  f"{hits / len(queries):.0%} found; {note})")
+            print(
+                f"lookups ({label}): {len(queries) / elapsed:8,.0f} /s ({len(queries):,} mixed queries, "
+                f"{hits / len(queries):.0%} found; {note})"
+            )
         t = time.perf_counter()
         known = sum(q in gaz for q in queries)
-        print(f"membership tests: {len(queries) / (time.perf_counter() - t):8,.0f} /s (`name in gaz`, same queries, "
-              f"{known / len(queries):.0%} known)")
+        print(
+            f"membership tests: {len(queries) / (time.perf_counter() - t):8,.0f} /s (`name in gaz`, same queries, "
+            f"{known / len(queries):.0%} known)"
+        )
         for corpus in args.corpus:
-            names = [t["name"] for line in corpus.open(encoding="utf-8") if line.strip()
-                     for t in json.loads(line)["toponyms"]]
+            names = [
+                t["name"]
+                for line in corpus.open(encoding="utf-8")
+                if line.strip()
+                for t in json.loads(line)["toponyms"]
+            ]
             t = time.perf_counter()
             for q in names:
                 gaz.lookup(q)
-            print(f"lookups ({corpus.stem}): {len(names) / (time.perf_counter() - t):8,.0f} /s "
-                  f"({len(names):,} toponyms as written in the texts)")
-        print(f"machine baseline: {_dict_gets_per_second():8,.0f} plain dict.get calls/s "
-              "(compare lookups/s across machines)")
+            print(
+                f"lookups ({corpus.stem}): {len(names) / (time.perf_counter() - t):8,.0f} /s "
+                f"({len(names):,} toponyms as written in the texts)"
+            )
+        print(
+            f"machine baseline: {_dict_gets_per_second():8,.0f} plain dict.get calls/s "
+            "(compare lookups/s across machines)"
+        )
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS:         {rss_mb:8.0f} MB (this process: index loaded + lookups"
-              f"{'' if args.no_build else ' + the build'})")
+        print(
+            f"peak RSS:         {rss_mb:8.0f} MB (this process: index loaded + lookups"
+            f"{'' if args.no_build else ' + the build'})"
+        )
 
 
 if __name__ == "__main__":

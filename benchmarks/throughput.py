@@ -65,11 +65,14 @@ def main() -> None:
     print(f"model + gazetteer load: {load:.2f} s")
     print("workers  seconds  words/s  docs/s  peak RSS (parent + workers, MB)")
     for w in args.workers:
-        proc = subprocess.run([sys.executable, "-c", _RUN, str(w)], input=json.dumps(texts),
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _RUN, str(w)], input=json.dumps(texts), capture_output=True, text=True, check=True
+        )
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"{w:<8} {r['seconds']:<8.2f} {words / r['seconds']:<8,.0f} {r['docs'] / r['seconds']:<7.1f} "
-              f"{r['peak_kb'] / 1024:,.0f}")
+        print(
+            f"{w:<8} {r['seconds']:<8.2f} {words / r['seconds']:<8,.0f} {r['docs'] / r['seconds']:<7.1f} "
+            f"{r['peak_kb'] / 1024:,.0f}"
+        )
     print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)")
 
 

@@ -75,7 +75,7 @@ class Choices:
     def subset(self, mentions: np.ndarray) -> Choices:
         """The choices of the given mentions (indices), in order."""
         ends = np.append(self.starts[1:], len(self.right))
-        return Choices.of([(self.x[self.starts[i]:ends[i]], self.right[self.starts[i]:ends[i]]) for i in mentions])
+        return Choices.of([(self.x[self.starts[i] : ends[i]], self.right[self.starts[i] : ends[i]]) for i in mentions])
 
 
 def is_right(c: Candidate, gold: GoldToponym) -> bool:
@@ -129,23 +129,34 @@ def fit(ch: Choices, *, l2: float = 1.0, towards: Mapping[str, float] | None = N
     the corpus never shows keeps its hand weight instead of dropping to nothing.
     """
     if not len(ch):
-        raise InputError("no gold mention has both a right and a wrong candidate: train on a corpus with located, ambiguous toponyms")
+        raise InputError(
+            "no gold mention has both a right and a wrong candidate: train on a corpus with located, ambiguous toponyms"
+        )
     centre = np.array([towards[k] for k in FEATURES]) if towards else np.zeros(len(FEATURES))
     res = minimize(_objective, centre, args=(ch, l2, centre), jac=True, method="L-BFGS-B")
     return {k: round(float(v), 3) for k, v in zip(FEATURES, res.x)}
 
 
-def cross_validate(ch: Choices, l2s: Sequence[float], towards: Mapping[str, float] | None, folds: int = 5) -> dict[float, float]:
+def cross_validate(
+    ch: Choices, l2s: Sequence[float], towards: Mapping[str, float] | None, folds: int = 5
+) -> dict[float, float]:
     """Mean held-out top-1 of each penalty in ``l2s`` over ``folds`` contiguous blocks of mentions.
 
     Mentions come in document order, so a block holds whole documents but for its two ends.
     """
     block = np.arange(len(ch)) * folds // max(1, len(ch))
     return {
-        l2: float(np.mean([
-            top1(ch.subset(np.flatnonzero(block == k)), fit(ch.subset(np.flatnonzero(block != k)), l2=l2, towards=towards))
-            for k in range(folds)
-        ]))
+        l2: float(
+            np.mean(
+                [
+                    top1(
+                        ch.subset(np.flatnonzero(block == k)),
+                        fit(ch.subset(np.flatnonzero(block != k)), l2=l2, towards=towards),
+                    )
+                    for k in range(folds)
+                ]
+            )
+        )
         for l2 in l2s
     }
 
@@ -163,10 +174,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpora", nargs="+", help="gold corpora (JSONL) to train on")
     ap.add_argument("--heldout", help="a gold corpus to report offline accuracy on (never trained on)")
-    ap.add_argument("--l2", type=float, nargs="+", default=[0.1, 1.0, 10.0, 100.0],
-                    help="L2 penalties to try; more than one: picked by 5-fold cross-validation on the training corpora")
-    ap.add_argument("--towards", choices=["hand", "zero"], default="hand",
-                    help="what the penalty pulls the weights towards (default: the hand weights)")
+    ap.add_argument(
+        "--l2",
+        type=float,
+        nargs="+",
+        default=[0.1, 1.0, 10.0, 100.0],
+        help="L2 penalties to try; more than one: picked by 5-fold cross-validation on the training corpora",
+    )
+    ap.add_argument(
+        "--towards",
+        choices=["hand", "zero"],
+        default="hand",
+        help="what the penalty pulls the weights towards (default: the hand weights)",
+    )
     ap.add_argument("--rounds", type=int, default=1, help="fit, re-resolve with the fitted weights, fit again")
     ap.add_argument("--limit", type=int, help="only the first N documents of each corpus")
     args = ap.parse_args(argv)
@@ -184,7 +204,10 @@ def _train(args: argparse.Namespace) -> None:
     towards = hand if args.towards == "hand" else None
     if heldout:
         ho_hand = collect(gp, heldout)
-        print(f"held out: {len(ho_hand)} mentions with a right and a wrong candidate; hand weights top-1 {top1(ho_hand, hand):.4f}")
+        print(
+            f"held out: {len(ho_hand)} mentions with a right and a wrong candidate; "
+            f"hand weights top-1 {top1(ho_hand, hand):.4f}"
+        )
     learned = hand
     for n in range(1, args.rounds + 1):
         WEIGHTS.update(learned)  # resolve with the latest weights: pass two's features depend on them

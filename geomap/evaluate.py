@@ -15,13 +15,14 @@ import math
 import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
-from .textio import read_text_file
-from .models import ParsedDocument
 from .distance import great_circle_km
+from .errors import InputError
+from .models import ParsedDocument
+from .textio import read_text_file
 
 if TYPE_CHECKING:
     from .pipeline import Geoparser
@@ -208,16 +209,14 @@ def _auc(errors: Sequence[float]) -> float:
     if len(ys) == 1:
         return ys[0]
     dx = 1 / (len(ys) - 1)
-    return sum((a + b) / 2 * dx for a, b in zip(ys, ys[1:]))
+    return sum((a + b) / 2 * dx for a, b in pairwise(ys))
 
 
-def resolution_scores(pairs: Iterable[tuple[GoldToponym, Prediction | None]], *, recognised_only: bool) -> ResolutionScores:
+def resolution_scores(
+    pairs: Iterable[tuple[GoldToponym, Prediction | None]], *, recognised_only: bool
+) -> ResolutionScores:
     """Errors over gold toponyms with coordinates; misses are skipped or count as the maximum."""
-    errors = [
-        error_km(g, p)
-        for g, p in pairs
-        if g.lat is not None and (p is not None or not recognised_only)
-    ]
+    errors = [error_km(g, p) for g, p in pairs if g.lat is not None and (p is not None or not recognised_only)]
     return ResolutionScores.from_errors(errors)
 
 
@@ -254,7 +253,9 @@ def score(
     )
 
 
-def _pair_exact(gold: Sequence[GoldToponym], preds: Sequence[Prediction]) -> Iterator[tuple[GoldToponym, Prediction | None]]:
+def _pair_exact(
+    gold: Sequence[GoldToponym], preds: Sequence[Prediction]
+) -> Iterator[tuple[GoldToponym, Prediction | None]]:
     """Gold-span mode: the prediction for a gold span is the one with the same offsets."""
     by_span = {(p.start, p.end): p for p in preds}
     for g in gold:
@@ -280,8 +281,13 @@ def format_scores(scores: Scores, *, name: str = "") -> str:
 def predictions_of(doc: ParsedDocument, *, demonyms: bool = True) -> list[Prediction]:
     """A parsed document's mentions as scoring predictions (demonyms optionally left out)."""
     return [
-        Prediction(m.start, m.end, m.place.lat if m.place else None, m.place.lon if m.place else None,
-                   m.place.geonameid if m.place else None)
+        Prediction(
+            m.start,
+            m.end,
+            m.place.lat if m.place else None,
+            m.place.lon if m.place else None,
+            m.place.geonameid if m.place else None,
+        )
         for m in doc.mentions
         if demonyms or m.kind != "demonym"
     ]
@@ -300,8 +306,5 @@ def evaluate(
     predictions = [predictions_of(p, demonyms=demonyms) for p in parsed]
     gs = None
     if gold_spans:
-        gs = [
-            predictions_of(geoparser.resolve_spans(d.text, [(t.start, t.end) for t in d.toponyms]))
-            for d in docs
-        ]
+        gs = [predictions_of(geoparser.resolve_spans(d.text, [(t.start, t.end) for t in d.toponyms])) for d in docs]
     return score(docs, predictions, gs)

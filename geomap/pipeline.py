@@ -86,8 +86,9 @@ class Geoparser:
             if self._recogniser is None or self._resolver is None:
                 nlp = self._nlp or load_pipeline(self.settings)
                 self._nlp = nlp
-                self._resolver = Resolver(self.gazetteer, self.lookup, landmarks=self.landmarks,
-                                          alternatives=self.alternatives)
+                self._resolver = Resolver(
+                    self.gazetteer, self.lookup, landmarks=self.landmarks, alternatives=self.alternatives
+                )
                 self._recogniser = Recogniser(nlp, self.lookup, get_lexicon())
             return self._recogniser, self._resolver
 
@@ -116,7 +117,9 @@ class Geoparser:
             return
         yield from _parallel(self, texts, n_process, batch_size)
 
-    def _parse_batch(self, texts: Sequence[str], titles: Sequence[str | None], *, batch_size: int) -> Iterator[ParsedDocument]:
+    def _parse_batch(
+        self, texts: Sequence[str], titles: Sequence[str | None], *, batch_size: int
+    ) -> Iterator[ParsedDocument]:
         todo = [i for i, t in enumerate(texts) if t.strip()]
         results: dict[int, ParsedDocument] = {}
         if todo:

@@ -21,22 +21,54 @@ from geomap.models import Article, Mention, ParsedDocument, Place
 from geomap.store import open_store
 from geomap.web import create_app
 
-KYIV = Place("gn:703448", "Kyiv", 50.45466, 30.5238, "city", geonameid=703448, country_code="UA",
-             admin1_name="Kyiv City", population=2797553)
-KHARKIV = Place("gn:706483", "Kharkiv", 49.98081, 36.25272, "city", geonameid=706483, country_code="UA", population=1430885)
+KYIV = Place(
+    "gn:703448",
+    "Kyiv",
+    50.45466,
+    30.5238,
+    "city",
+    geonameid=703448,
+    country_code="UA",
+    admin1_name="Kyiv City",
+    population=2797553,
+)
+KHARKIV = Place(
+    "gn:706483", "Kharkiv", 49.98081, 36.25272, "city", geonameid=706483, country_code="UA", population=1430885
+)
 BLACK_SEA = Place("geomap:black-sea", "Black Sea", 43.0, 34.0, "water")
 RUSSIA = Place("gn:2017370", "Russia", 60.0, 100.0, "country", geonameid=2017370, country_code="RU")
 
 ARTICLES = [
-    (Article(text="Drones struck Kyiv overnight. Kharkiv was also hit, officials in Kyiv said.",
-             title="Drones strike Kyiv", url="https://example.org/a1", source="Reuters",
-             published=datetime(2024, 3, 1, 8, 0)), [("Kyiv", KYIV), ("Kharkiv", KHARKIV)]),
-    (Article(text="Ships in the Black Sea were stopped as Russian forces advanced.",
-             title="Black Sea shipping", url="https://example.org/a2", source="AP",
-             published=datetime(2024, 5, 10, 12, 0)), [("Black Sea", BLACK_SEA), ("Russian", RUSSIA)]),
-    (Article(text="Peace talks about Kyiv resumed in Geneva's shadow.",
-             title="Talks", url="javascript:alert(1)", source="BBC",
-             published=datetime(2024, 6, 1, 9, 30)), [("Kyiv", KYIV)]),
+    (
+        Article(
+            text="Drones struck Kyiv overnight. Kharkiv was also hit, officials in Kyiv said.",
+            title="Drones strike Kyiv",
+            url="https://example.org/a1",
+            source="Reuters",
+            published=datetime(2024, 3, 1, 8, 0),
+        ),
+        [("Kyiv", KYIV), ("Kharkiv", KHARKIV)],
+    ),
+    (
+        Article(
+            text="Ships in the Black Sea were stopped as Russian forces advanced.",
+            title="Black Sea shipping",
+            url="https://example.org/a2",
+            source="AP",
+            published=datetime(2024, 5, 10, 12, 0),
+        ),
+        [("Black Sea", BLACK_SEA), ("Russian", RUSSIA)],
+    ),
+    (
+        Article(
+            text="Peace talks about Kyiv resumed in Geneva's shadow.",
+            title="Talks",
+            url="javascript:alert(1)",
+            source="BBC",
+            published=datetime(2024, 6, 1, 9, 30),
+        ),
+        [("Kyiv", KYIV)],
+    ),
 ]
 
 

@@ -25,8 +25,13 @@ def client(app: Flask) -> FlaskClient:
 
 
 def test_post_article_stores_and_geoparses(client: FlaskClient) -> None:
-    body = {"title": "Shelling", "text": TEXT, "url": "https://example.org/s", "source": "Wire",
-            "published": "2024-04-02T10:00:00Z"}
+    body = {
+        "title": "Shelling",
+        "text": TEXT,
+        "url": "https://example.org/s",
+        "source": "Wire",
+        "published": "2024-04-02T10:00:00Z",
+    }
     resp = client.post("/api/articles", json=body, headers=AUTH)
     assert resp.status_code == 201, resp.get_json()
     stored = resp.get_json()
@@ -64,7 +69,7 @@ def test_cliff_parse_text_shape(client: FlaskClient) -> None:
     assert set(places["focus"]) == {"countries", "states", "cities"}
     mentions = places["mentions"]
     for m in mentions:
-        assert TEXT[m["source"]["charIndex"]:].startswith(m["source"]["string"])
+        assert TEXT[m["source"]["charIndex"] :].startswith(m["source"]["string"])
         assert {"id", "name", "lat", "lon", "countryCode", "featureClass", "featureCode", "confidence"} <= set(m)
     by_name = {m["name"]: m for m in mentions}
     assert by_name["Kharkiv"]["id"] == 706483 and by_name["Kharkiv"]["countryCode"] == "UA"

@@ -28,8 +28,14 @@ import pytest
 from localhttp import QuietHandler, local_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 MARKER = ".geomap-marker, .marker-cluster"
 # The installed console script beside this interpreter (what a user runs).
 _SCRIPT = Path(sys.executable).parent / "geomap"
@@ -60,7 +66,7 @@ class TileServer:
         tile, hits = _png(), []
 
         class Handler(QuietHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 hits.append(self.path)
                 self.reply(tile, "image/png")
 
@@ -263,11 +269,18 @@ def test_popup_pages_with_more_button(served: Served, tiles: TileServer, browser
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for day in range(1, 13):
-        body = json.dumps({"title": f"Moscow day {day}", "text": f"Officials met in Moscow on day {day} of the talks.",
-                           "url": f"https://example.org/moscow/{day}", "source": "Wire",
-                           "published": f"2030-01-{day:02d}"}).encode()
-        request = urllib.request.Request(served.base + "/api/articles", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        body = json.dumps(
+            {
+                "title": f"Moscow day {day}",
+                "text": f"Officials met in Moscow on day {day} of the talks.",
+                "url": f"https://example.org/moscow/{day}",
+                "source": "Wire",
+                "published": f"2030-01-{day:02d}",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            served.base + "/api/articles", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         urllib.request.urlopen(request, timeout=60).close()
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     watch = Watch(page)

@@ -28,8 +28,10 @@ def _store(data_dir: Path, n: int, first: int = 0) -> None:
     for i in range(first, first + n):
         text = f"Air defence worked over Lviv on night {i}."
         at = text.index("Lviv")
-        store.add(Article(text=text, title=f"Lviv night {i} " + "x" * 200, published=datetime(2024, 1, 1 + i % 28)),
-                  ParsedDocument(text=text, mentions=[Mention(at, at + 4, "Lviv", text, LVIV, 0.9)], focus={}))
+        store.add(
+            Article(text=text, title=f"Lviv night {i} " + "x" * 200, published=datetime(2024, 1, 1 + i % 28)),
+            ParsedDocument(text=text, mentions=[Mention(at, at + 4, "Lviv", text, LVIV, 0.9)], focus={}),
+        )
     store.close()
 
 
@@ -122,7 +124,10 @@ def test_byte_budget_evicts_least_recently_used(app: Flask, client: FlaskClient)
     client.get("/api/articles?limit=50&offset=0")
     client.get("/api/articles?limit=50")  # a hit: now the most recently used
     client.get("/api/articles?limit=50&offset=00")
-    assert list(cache._entries) == [("", "/api/articles", "limit=50", False), ("", "/api/articles", "limit=50&offset=00", False)]
+    assert list(cache._entries) == [
+        ("", "/api/articles", "limit=50", False),
+        ("", "/api/articles", "limit=50&offset=00", False),
+    ]
     assert cache._bytes <= cache._max_bytes
 
 

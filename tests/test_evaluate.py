@@ -24,7 +24,9 @@ from geomap.evaluate import (
 KM_PER_DEGREE = 111.195  # one degree of latitude on the 6371.0088 km sphere
 
 
-def _gold(start: int, end: int, lat: float | None = 0.0, lon: float | None = 0.0, gid: int | None = None) -> GoldToponym:
+def _gold(
+    start: int, end: int, lat: float | None = 0.0, lon: float | None = 0.0, gid: int | None = None
+) -> GoldToponym:
     return GoldToponym(start, end, "x", lat, lon, gid)
 
 
@@ -78,12 +80,22 @@ def test_load_corpus_reads_jsonl_and_single_objects(tmp_path: Path) -> None:
 
 
 CORPUS = [
-    {"id": "1", "text": "Snow fell in Moscow and Kyiv.",
-     "toponyms": [{"start": 13, "end": 19, "name": "Moscow", "lat": 55.75, "lon": 37.62, "geonameid": 524901},
-                  {"start": 24, "end": 28, "name": "Kyiv", "lat": 50.45, "lon": 30.52, "geonameid": 703448}]},
-    {"id": "2", "text": "weather: Talks in Geneva ended.",
-     "toponyms": [{"start": 0, "end": 7, "name": "weather", "lat": 0.0, "lon": 0.0, "geonameid": None},
-                  {"start": 18, "end": 24, "name": "Geneva", "lat": 46.2, "lon": 6.15, "geonameid": 2660646}]},
+    {
+        "id": "1",
+        "text": "Snow fell in Moscow and Kyiv.",
+        "toponyms": [
+            {"start": 13, "end": 19, "name": "Moscow", "lat": 55.75, "lon": 37.62, "geonameid": 524901},
+            {"start": 24, "end": 28, "name": "Kyiv", "lat": 50.45, "lon": 30.52, "geonameid": 703448},
+        ],
+    },
+    {
+        "id": "2",
+        "text": "weather: Talks in Geneva ended.",
+        "toponyms": [
+            {"start": 0, "end": 7, "name": "weather", "lat": 0.0, "lon": 0.0, "geonameid": None},
+            {"start": 18, "end": 24, "name": "Geneva", "lat": 46.2, "lon": 6.15, "geonameid": 2660646},
+        ],
+    },
 ]
 
 

@@ -31,7 +31,7 @@ def test_extract_text_and_jsonl_files_one_line_per_document(tmp_path: Path) -> N
     first = out[0]["places"]
     assert [p["name"] for p in first] == ["Russian", "Bakhmut", "Donetsk region"]
     for p in first:
-        assert FIELDS <= set(p)
+        assert set(p) >= FIELDS
         assert isinstance(p["lat"], float) and isinstance(p["lon"], float) and 0 <= p["confidence"] <= 1
     bakhmut = first[1]
     assert (bakhmut["kind"], bakhmut["country"], bakhmut["mention"]) == ("city", "UA", "toponym")
@@ -53,7 +53,9 @@ def test_extract_resolves_given_toponym_spans_exactly(tmp_path: Path) -> None:
 def test_extract_explain_no_demonyms_and_output_file(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("American officials flew to Paris, Texas.", encoding="utf-8")
     target = tmp_path / "out.jsonl"
-    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "a.txt"), "--explain", "--no-demonyms", "-o", str(target)])
+    result = CliRunner().invoke(
+        cli, ["extract", str(tmp_path / "a.txt"), "--explain", "--no-demonyms", "-o", str(target)]
+    )
     assert result.exit_code == 0 and result.stdout == ""
     [out] = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert [p["name"] for p in out["places"]] == ["Paris", "Texas"]
@@ -67,8 +69,17 @@ def test_extract_bad_input_is_one_line_error_without_traceback(tmp_path: Path) -
     bad.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n', encoding="utf-8")
     env = {**os.environ}
     result = subprocess.run(
-        [sys.executable, "-c", "from geomap.cli import main; main()", "extract", str(bad), str(tmp_path / "missing.txt")],
-        capture_output=True, text=True, env=env,
+        [
+            sys.executable,
+            "-c",
+            "from geomap.cli import main; main()",
+            "extract",
+            str(bad),
+            str(tmp_path / "missing.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert result.returncode == 1
     assert result.stderr.strip() == 'Error: bad.jsonl line 2 has no "text" string'
@@ -82,8 +93,11 @@ def test_extract_and_evaluate_refuse_binary_and_non_utf8_files(tmp_path: Path) -
     latin1.write_bytes("Réunion et Genève".encode("latin-1"))
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    for command, path, reason in [("extract", binary, "binary file"), ("evaluate", binary, "binary file"),
-                                  ("extract", latin1, "not UTF-8 text")]:  # fmt: skip
+    for command, path, reason in [
+        ("extract", binary, "binary file"),
+        ("evaluate", binary, "binary file"),
+        ("extract", latin1, "not UTF-8 text"),
+    ]:
         result = CliRunner().invoke(cli, [command, str(path)])
         assert result.exit_code != 0 and reason in str(result.exception), (command, path)
     assert _run(str(empty)) == [{"id": "empty.txt", "places": []}]

@@ -27,36 +27,90 @@ def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 # Names the issue checks, with reference points (city centres; country points near the middle).
 ISSUE_NAMES = [
-    ("Moscow", 55.7558, 37.6173), ("Bakhmut", 48.5956, 38.0003), ("Avdiivka", 48.1394, 37.7497),
-    ("Kyiv", 50.4501, 30.5234), ("Kiev", 50.4501, 30.5234), ("Geneva", 46.2044, 6.1432),
-    ("Black Sea", 43.4, 34.0), ("Sea of Azov", 46.1, 36.6), ("Crimea", 45.3, 34.4),
-    ("Donetsk region", 48.0, 37.8), ("Donetsk Oblast", 48.0, 37.8), ("Gaza Strip", 31.42, 34.38),
-    ("Georgia", 42.0, 43.5), ("Paris", 48.8566, 2.3522), ("Beijing", 39.9042, 116.4074),
-    ("Washington", 38.9072, -77.0369), ("New York", 40.7128, -74.0060), ("Poland", 52.0, 20.0),
-    ("Slovakia", 48.67, 19.5), ("Turkey", 39.0, 35.0), ("Pakistan", 30.0, 70.0),
-    ("Zaporizhzhia", 47.8388, 35.1396), ("Kharkiv", 49.9935, 36.2304), ("Mediterranean Sea", 35.0, 18.0),
-    ("United States", 39.76, -98.5), ("Canada", 60.0, -95.0), ("Russia", 60.0, 100.0), ("Ukraine", 49.0, 32.0),
+    ("Moscow", 55.7558, 37.6173),
+    ("Bakhmut", 48.5956, 38.0003),
+    ("Avdiivka", 48.1394, 37.7497),
+    ("Kyiv", 50.4501, 30.5234),
+    ("Kiev", 50.4501, 30.5234),
+    ("Geneva", 46.2044, 6.1432),
+    ("Black Sea", 43.4, 34.0),
+    ("Sea of Azov", 46.1, 36.6),
+    ("Crimea", 45.3, 34.4),
+    ("Donetsk region", 48.0, 37.8),
+    ("Donetsk Oblast", 48.0, 37.8),
+    ("Gaza Strip", 31.42, 34.38),
+    ("Georgia", 42.0, 43.5),
+    ("Paris", 48.8566, 2.3522),
+    ("Beijing", 39.9042, 116.4074),
+    ("Washington", 38.9072, -77.0369),
+    ("New York", 40.7128, -74.0060),
+    ("Poland", 52.0, 20.0),
+    ("Slovakia", 48.67, 19.5),
+    ("Turkey", 39.0, 35.0),
+    ("Pakistan", 30.0, 70.0),
+    ("Zaporizhzhia", 47.8388, 35.1396),
+    ("Kharkiv", 49.9935, 36.2304),
+    ("Mediterranean Sea", 35.0, 18.0),
+    ("United States", 39.76, -98.5),
+    ("Canada", 60.0, -95.0),
+    ("Russia", 60.0, 100.0),
+    ("Ukraine", 49.0, 32.0),
 ]
 
 # Names nobody tuned for: capitals, states, lakes, straits.
 OTHER_NAMES = [
-    ("Tokyo", 35.68, 139.69), ("Berlin", 52.52, 13.405), ("Madrid", 40.4168, -3.7038), ("Rome", 41.9028, 12.4964),
-    ("Cairo", 30.0444, 31.2357), ("Nairobi", -1.2921, 36.8219), ("Canberra", -35.2809, 149.13),
-    ("Ottawa", 45.4215, -75.6972), ("Brasilia", -15.7939, -47.8828), ("Buenos Aires", -34.6037, -58.3816),
-    ("New Delhi", 28.6139, 77.209), ("Islamabad", 33.6844, 73.0479), ("Kabul", 34.5553, 69.2075),
-    ("Tehran", 35.6892, 51.389), ("Baghdad", 33.3152, 44.3661), ("Damascus", 33.5138, 36.2765),
-    ("Ankara", 39.9334, 32.8597), ("Riyadh", 24.7136, 46.6753), ("Seoul", 37.5665, 126.978),
-    ("Hanoi", 21.0278, 105.8342), ("Bangkok", 13.7563, 100.5018), ("Jakarta", -6.2088, 106.8456),
-    ("Mexico City", 19.4326, -99.1332), ("Lima", -12.0464, -77.0428), ("Warsaw", 52.2297, 21.0122),
-    ("Minsk", 53.9006, 27.559), ("Stockholm", 59.3293, 18.0686), ("Athens", 37.9838, 23.7275),
-    ("California", 36.78, -119.42), ("Texas", 31.97, -99.9), ("Florida", 27.66, -81.52),
-    ("Illinois", 40.63, -89.4), ("Ohio", 40.42, -82.91), ("Lake Baikal", 53.5, 108.0),
-    ("Lake Victoria", -1.0, 33.0), ("Lake Superior", 47.7, -87.5), ("Strait of Hormuz", 26.57, 56.25),
-    ("Bosphorus", 41.12, 29.07), ("Strait of Gibraltar", 35.97, -5.5), ("Caspian Sea", 41.7, 50.6),
-    ("Red Sea", 20.3, 38.5), ("Persian Gulf", 26.9, 51.2), ("South China Sea", 12.0, 113.0),
-    ("Taiwan Strait", 24.5, 119.5), ("West Bank", 31.95, 35.3), ("Kashmir", 34.3, 75.5),
-    ("the Kremlin", 55.752, 37.6175), ("Odesa", 46.4825, 30.7233), ("Mariupol", 47.0971, 37.5434),
-    ("Kherson", 46.6354, 32.6169), ("Lviv", 49.8397, 24.0297), ("Dnipro", 48.4647, 35.0462),
+    ("Tokyo", 35.68, 139.69),
+    ("Berlin", 52.52, 13.405),
+    ("Madrid", 40.4168, -3.7038),
+    ("Rome", 41.9028, 12.4964),
+    ("Cairo", 30.0444, 31.2357),
+    ("Nairobi", -1.2921, 36.8219),
+    ("Canberra", -35.2809, 149.13),
+    ("Ottawa", 45.4215, -75.6972),
+    ("Brasilia", -15.7939, -47.8828),
+    ("Buenos Aires", -34.6037, -58.3816),
+    ("New Delhi", 28.6139, 77.209),
+    ("Islamabad", 33.6844, 73.0479),
+    ("Kabul", 34.5553, 69.2075),
+    ("Tehran", 35.6892, 51.389),
+    ("Baghdad", 33.3152, 44.3661),
+    ("Damascus", 33.5138, 36.2765),
+    ("Ankara", 39.9334, 32.8597),
+    ("Riyadh", 24.7136, 46.6753),
+    ("Seoul", 37.5665, 126.978),
+    ("Hanoi", 21.0278, 105.8342),
+    ("Bangkok", 13.7563, 100.5018),
+    ("Jakarta", -6.2088, 106.8456),
+    ("Mexico City", 19.4326, -99.1332),
+    ("Lima", -12.0464, -77.0428),
+    ("Warsaw", 52.2297, 21.0122),
+    ("Minsk", 53.9006, 27.559),
+    ("Stockholm", 59.3293, 18.0686),
+    ("Athens", 37.9838, 23.7275),
+    ("California", 36.78, -119.42),
+    ("Texas", 31.97, -99.9),
+    ("Florida", 27.66, -81.52),
+    ("Illinois", 40.63, -89.4),
+    ("Ohio", 40.42, -82.91),
+    ("Lake Baikal", 53.5, 108.0),
+    ("Lake Victoria", -1.0, 33.0),
+    ("Lake Superior", 47.7, -87.5),
+    ("Strait of Hormuz", 26.57, 56.25),
+    ("Bosphorus", 41.12, 29.07),
+    ("Strait of Gibraltar", 35.97, -5.5),
+    ("Caspian Sea", 41.7, 50.6),
+    ("Red Sea", 20.3, 38.5),
+    ("Persian Gulf", 26.9, 51.2),
+    ("South China Sea", 12.0, 113.0),
+    ("Taiwan Strait", 24.5, 119.5),
+    ("West Bank", 31.95, 35.3),
+    ("Kashmir", 34.3, 75.5),
+    ("the Kremlin", 55.752, 37.6175),
+    ("Odesa", 46.4825, 30.7233),
+    ("Mariupol", 47.0971, 37.5434),
+    ("Kherson", 46.6354, 32.6169),
+    ("Lviv", 49.8397, 24.0297),
+    ("Dnipro", 48.4647, 35.0462),
 ]
 
 
@@ -68,30 +122,59 @@ def test_top_candidate_is_within_161_km(gaz: Gazetteer, name: str, lat: float, l
     assert km(top.lat, top.lon, lat, lon) <= 161, f"{name} -> {top.name} ({top.kind}, {top.country_code})"
 
 
-@pytest.mark.parametrize(("name", "kind"), [("Sahel", "region"), ("Siberia", "region"), ("Georgia", "country"),
-                                             ("Donetsk Oblast", "admin1"), ("Black Sea", "water"),
-                                             ("White House", "landmark"), ("Europe", "continent")])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Sahel", "region"),
+        ("Siberia", "region"),
+        ("Georgia", "country"),
+        ("Donetsk Oblast", "admin1"),
+        ("Black Sea", "water"),
+        ("White House", "landmark"),
+        ("Europe", "continent"),
+    ],
+)
 def test_kind_of_top_candidate(gaz: Gazetteer, name: str, kind: str) -> None:
     assert gaz.lookup(name)[0].place.kind == kind
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("Zaporizhzhia", "Zaporizhzhya"), ("Kyiv", "Kiev"), ("Avdiivka", "Avdiyivka"),
-    ("St. Petersburg", "Saint Petersburg"),
-    ("the Crimea", "Crimea"), ("Ivano-Frankivsk", "Ivano Frankivsk"), ("KHARKIV", "kharkiv"),
-    ("Donetsk region", "Donetsk Oblast"), ("Donetsk province", "Donetska oblast"), ("Kyïv", "Kyiv"),
-    ("U.S.", "United States"), ("US", "USA"), ("UK", "Britain"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Zaporizhzhia", "Zaporizhzhya"),
+        ("Kyiv", "Kiev"),
+        ("Avdiivka", "Avdiyivka"),
+        ("St. Petersburg", "Saint Petersburg"),
+        ("the Crimea", "Crimea"),
+        ("Ivano-Frankivsk", "Ivano Frankivsk"),
+        ("KHARKIV", "kharkiv"),
+        ("Donetsk region", "Donetsk Oblast"),
+        ("Donetsk province", "Donetska oblast"),
+        ("Kyïv", "Kyiv"),
+        ("U.S.", "United States"),
+        ("US", "USA"),
+        ("UK", "Britain"),
+    ],
+)
 def test_spellings_find_the_same_place(gaz: Gazetteer, a: str, b: str) -> None:
     assert gaz.lookup(a)[0].place.id == gaz.lookup(b)[0].place.id
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("Kyiv Oblast", "Kyivska oblast"), ("Kyiv region", "Kyivska oblast"), ("Kyiv", "Kyiv"),
-    ("Washington State", "Washington"), ("Donetsk", "Donetsk"), ("Bavaria", "Bayern"),
-    ("Bosnia", "Bosnia and Herzegovina"),
-    ("Dorset", "Dorset"), ("Rapides", "Rapides Parish"), ("Cook County", "Cook County"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Kyiv Oblast", "Kyivska oblast"),
+        ("Kyiv region", "Kyivska oblast"),
+        ("Kyiv", "Kyiv"),
+        ("Washington State", "Washington"),
+        ("Donetsk", "Donetsk"),
+        ("Bavaria", "Bayern"),
+        ("Bosnia", "Bosnia and Herzegovina"),
+        ("Dorset", "Dorset"),
+        ("Rapides", "Rapides Parish"),
+        ("Cook County", "Cook County"),
+    ],
+)
 def test_region_words_and_exonyms(gaz: Gazetteer, name: str, expected: str) -> None:
     top = gaz.lookup(name)[0].place
     assert top.name == expected
@@ -99,10 +182,18 @@ def test_region_words_and_exonyms(gaz: Gazetteer, name: str, expected: str) -> N
         assert top.admin1_name in ("Washington", "Illinois")
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("St. Louis", "Saint Louis"), ("the Hague", "Hague"), ("Côte d’Ivoire", "Cote d'Ivoire"),
-    ("Ivano-Frankivsk", "ivano frankivsk"), ("Łódź", "Lodz"), ("U.S.A.", "USA"), ("Mt. Everest", "mount everest"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("St. Louis", "Saint Louis"),
+        ("the Hague", "Hague"),
+        ("Côte d’Ivoire", "Cote d'Ivoire"),
+        ("Ivano-Frankivsk", "ivano frankivsk"),
+        ("Łódź", "Lodz"),
+        ("U.S.A.", "USA"),
+        ("Mt. Everest", "mount everest"),
+    ],
+)
 def test_normalise_folds_variants(a: str, b: str) -> None:
     assert normalise(a) == normalise(b) != ""
 
@@ -145,13 +236,23 @@ def test_cities_carry_region_and_country_names(gaz: Gazetteer) -> None:
 
 # Capitals that are first-level regions of their own (or lie in one GeoNames codes oddly), and neighbours
 # whose surrounding region shares the city's name.
-@pytest.mark.parametrize(("name", "cc", "region"), [
-    ("Moscow", "RU", "Moskva"), ("Chisinau", "MD", "Chișinău"), ("Taipei", "TW", "Taipei"),
-    ("Tbilisi", "GE", "Tbilisi"), ("Minsk", "BY", "Gorod Minsk"), ("Zagreb", "HR", "Grad Zagreb"),
-    ("Kyiv", "UA", "Kyiv"), ("Sofia", "BG", "Sofia (stolitsa)"),
-    ("Budapest", "HU", "Budapest"), ("Kota Kinabalu", "MY", "Sabah"), ("Nha Trang", "VN", "Khánh Hòa"),
-    ("Khimki", "RU", "Moskovskaja oblast'"),
-])
+@pytest.mark.parametrize(
+    ("name", "cc", "region"),
+    [
+        ("Moscow", "RU", "Moskva"),
+        ("Chisinau", "MD", "Chișinău"),
+        ("Taipei", "TW", "Taipei"),
+        ("Tbilisi", "GE", "Tbilisi"),
+        ("Minsk", "BY", "Gorod Minsk"),
+        ("Zagreb", "HR", "Grad Zagreb"),
+        ("Kyiv", "UA", "Kyiv"),
+        ("Sofia", "BG", "Sofia (stolitsa)"),
+        ("Budapest", "HU", "Budapest"),
+        ("Kota Kinabalu", "MY", "Sabah"),
+        ("Nha Trang", "VN", "Khánh Hòa"),
+        ("Khimki", "RU", "Moskovskaja oblast'"),
+    ],
+)
 def test_city_regions_and_capitals_name_their_region(gaz: Gazetteer, name: str, cc: str, region: str) -> None:
     city = next(c.place for c in gaz.lookup(name) if c.place.kind == "city" and c.place.country_code == cc)
     assert city.admin1_name == region
@@ -159,12 +260,18 @@ def test_city_regions_and_capitals_name_their_region(gaz: Gazetteer, name: str, 
     assert linked is not None and linked.name == region  # code and name agree: the focus finds the same region
 
 
-@pytest.mark.parametrize(("name", "gid", "lat", "lon"), [
-    ("Soviet Union", 8354411, 61.0, 98.0), ("USSR", 8354411, 61.0, 98.0), ("U.S.S.R.", 8354411, 61.0, 98.0),
-    ("the Soviet Union", 8354411, 61.0, 98.0),
-    ("European Union", 6695072, 50.8386, 4.37599), ("EU", 6695072, 50.8386, 4.37599),
-    ("E.U.", 6695072, 50.8386, 4.37599),
-])
+@pytest.mark.parametrize(
+    ("name", "gid", "lat", "lon"),
+    [
+        ("Soviet Union", 8354411, 61.0, 98.0),
+        ("USSR", 8354411, 61.0, 98.0),
+        ("U.S.S.R.", 8354411, 61.0, 98.0),
+        ("the Soviet Union", 8354411, 61.0, 98.0),
+        ("European Union", 6695072, 50.8386, 4.37599),
+        ("EU", 6695072, 50.8386, 4.37599),
+        ("E.U.", 6695072, 50.8386, 4.37599),
+    ],
+)
 def test_historical_and_supranational_names(gaz: Gazetteer, name: str, gid: int, lat: float, lon: float) -> None:
     top = gaz.lookup(name)[0]
     assert top.primary and top.place.geonameid == gid and top.place.kind == "region"
@@ -191,10 +298,24 @@ def test_repeated_lookups_give_equal_fresh_candidates(gaz: Gazetteer) -> None:
 
 
 def test_stored_records_decode_to_every_place_field() -> None:
-    place = Place(id="gn:1", name="Ä", lat=1.5, lon=-2.5, kind="city", geonameid=1, asciiname="A",
-                  feature_class="P", feature_code="PPLC", country_code="UA", country_name="Ukraine",
-                  admin1_code="14", admin1_name="Donetska oblast", population=7, alternate_names=("B", "C"),
-                  source="test")
+    place = Place(
+        id="gn:1",
+        name="Ä",
+        lat=1.5,
+        lon=-2.5,
+        kind="city",
+        geonameid=1,
+        asciiname="A",
+        feature_class="P",
+        feature_code="PPLC",
+        country_code="UA",
+        country_name="Ukraine",
+        admin1_code="14",
+        admin1_name="Donetska oblast",
+        population=7,
+        alternate_names=("B", "C"),
+        source="test",
+    )
     rec = {f.name: getattr(place, f.name) for f in fields(Place)}
     assert decode_record(encode_record(rec, list(place.alternate_names)), place.lat, place.lon) == place
 
@@ -206,8 +327,12 @@ def test_outline_centre_of_simple_shapes() -> None:
     # Two islands: the big one pulls the centre towards itself.
     big = [[[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]]
     small = [[[10, 0], [11, 0], [11, 1], [10, 1], [10, 0]]]
-    lat, lon = outline_centre({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": [big, small]}}]})
+    lat, lon = outline_centre(
+        {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": [big, small]}}],
+        }
+    )
     assert 2 < lon < 3 and 1.5 < lat < 2.5
     assert outline_centre(None) is None and outline_centre({"type": "Point", "coordinates": [1, 2]}) is None
 
@@ -275,8 +400,11 @@ def test_every_own_feature_is_indexed_under_its_name(gaz: Gazetteer) -> None:
     import csv
     from importlib.resources import files
 
-    lines = [ln for ln in (files("geomap.data") / "features.csv").read_text("utf-8").splitlines()
-             if ln and not ln.startswith("#")]
+    lines = [
+        ln
+        for ln in (files("geomap.data") / "features.csv").read_text("utf-8").splitlines()
+        if ln and not ln.startswith("#")
+    ]
     rows = list(csv.DictReader(lines))
     assert len(rows) >= 200
     for row in rows:

@@ -18,7 +18,10 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     """``geomap ARGS`` in a fresh interpreter, the way the console script runs."""
     return subprocess.run(
         [sys.executable, "-c", "from geomap.cli import main; main()", *args],
-        capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -95,8 +98,16 @@ def _write_geonames_fixtures(folder: Path) -> list[Path]:
         "uk,ru-UA\t690791\tBY,HU,MD,PL,RO,RU,SK\t\n",
         encoding="utf-8",
     )
-    return [folder / n for n in ("cities500.txt", "allCountries.zip", "alternateNamesV2.txt",
-                                 "admin1CodesASCII.txt", "countryInfo.txt")]
+    return [
+        folder / n
+        for n in (
+            "cities500.txt",
+            "allCountries.zip",
+            "alternateNamesV2.txt",
+            "admin1CodesASCII.txt",
+            "countryInfo.txt",
+        )
+    ]
 
 
 def test_build_small_index_then_import_geonames(tmp_path: Path) -> None:

@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
+from localhttp import QuietHandler, local_server
 
 from geomap.config import load_settings
 from geomap.errors import ConfigError, GeocoderError, InputError
 from geomap.geocoders import Gazetteer, OnlineGeocoder, geocode
-from localhttp import QuietHandler, local_server
 
 UNKNOWN = "Qwertyuiop Industrial Park"
 
@@ -66,10 +66,18 @@ class _Nominatim(QuietHandler):
             self.send_response(type(self).status)
             self.end_headers()
             return
-        body = json.dumps([{
-            "place_id": 1, "lat": "12.5", "lon": "-45.25", "display_name": f"{params.get('q')}, Somewhere",
-            "class": "landuse", "type": "industrial",
-        }]).encode()
+        body = json.dumps(
+            [
+                {
+                    "place_id": 1,
+                    "lat": "12.5",
+                    "lon": "-45.25",
+                    "display_name": f"{params.get('q')}, Somewhere",
+                    "class": "landuse",
+                    "type": "industrial",
+                }
+            ]
+        ).encode()
         self.reply(body, "application/json")
 
 
@@ -82,8 +90,11 @@ def nominatim() -> Iterator[str]:
 
 
 def _settings(domain: str):
-    return load_settings(online_geocoder="nominatim", online_geocoder_min_delay=0.0,
-                         online_geocoder_options={"domain": domain, "scheme": "http", "user_agent": "geomap-tests"})
+    return load_settings(
+        online_geocoder="nominatim",
+        online_geocoder_min_delay=0.0,
+        online_geocoder_options={"domain": domain, "scheme": "http", "user_agent": "geomap-tests"},
+    )
 
 
 def test_online_fallback_only_for_unknown_names_and_cached(nominatim: str) -> None:

@@ -37,8 +37,16 @@ def write_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "kyiv.txt").write_text("Air raid over Kyiv\nDrones were shot down over Kyiv and Odesa.", encoding="utf-8")
     (folder / "notes.md").write_text("# Fog\n\nShips waited in the Black Sea off Odesa.", encoding="utf-8")
-    records = [{"title": "Talks", "text": "Delegates met in Geneva and Istanbul.", "source": "wire",
-                "published": "2023-03-17T10:00:00Z"}, "{broken", {"text": "Floods hit Kherson."}]  # fmt: skip
+    records = [
+        {
+            "title": "Talks",
+            "text": "Delegates met in Geneva and Istanbul.",
+            "source": "wire",
+            "published": "2023-03-17T10:00:00Z",
+        },
+        "{broken",
+        {"text": "Floods hit Kherson."},
+    ]
     (folder / "wire.jsonl").write_text(
         "\n".join(r if isinstance(r, str) else json.dumps(r) for r in records), encoding="utf-8"
     )
@@ -114,7 +122,7 @@ def test_readers_keep_working_while_an_ingest_writes(tmp_path, store, parser):
                 if page.items:
                     reader.place_mentions(page.items[0]["id"], limit=20)
                 seen.append(reader.stats()["articles"])
-            except BaseException as exc:  # noqa: BLE001 (the test reports whatever breaks)
+            except BaseException as exc:
                 errors.append(exc)
                 return
 
@@ -160,15 +168,21 @@ def test_seed_if_empty_fills_only_an_empty_default_store(tmp_path, parser):
 
 def test_cli_stdin_summary_and_exit_status(tmp_path):
     records = "\n".join(json.dumps({"text": t}) for t in ("Storm over Crimea.", "Storm over Crimea.", "Snow in Lviv."))
-    ok = subprocess.run([*CLI, "ingest", "-", "--source", "pipe"], input=records, capture_output=True, text=True, timeout=300)
+    ok = subprocess.run(
+        [*CLI, "ingest", "-", "--source", "pipe"], input=records, capture_output=True, text=True, timeout=300
+    )
     assert ok.returncode == 0, ok.stderr
     assert "2 ingested, 1 duplicates skipped, 0 failed" in ok.stdout
     store = open_store()
     assert {a["source"] for a in store.articles().items} == {"pipe"}
     store.close()
 
-    bad = subprocess.run([*CLI, "ingest", str(tmp_path / "missing.txt"), "http://127.0.0.1:9/feed"],
-                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    bad = subprocess.run(
+        [*CLI, "ingest", str(tmp_path / "missing.txt"), "http://127.0.0.1:9/feed"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode == 1
     assert "missing.txt: no such file or folder" in bad.stdout
     assert "http://127.0.0.1:9/feed: cannot reach it" in bad.stdout and "offline" in bad.stdout

@@ -61,6 +61,9 @@ def test_sigkill_mid_ingest_then_rerun_stores_exactly_the_rest(tmp_path):
         ).fetchone() == (0,)
         stats = dict(con.execute("SELECT place_id, mentions FROM place_stats WHERE all_kinds = 0").fetchall())
         counted = dict(
-            con.execute("SELECT place_id, count(*) FROM mentions WHERE kind = 'toponym' AND place_id IS NOT NULL GROUP BY place_id")
+            con.execute(
+                "SELECT place_id, count(*) FROM mentions WHERE kind = 'toponym' AND place_id IS NOT NULL "
+                "GROUP BY place_id"
+            )
         )
         assert stats == counted and len(stats) >= 2

@@ -12,12 +12,13 @@ import socket
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from localhttp import QuietHandler, local_server
 
 from geomap.ingest import read_path
 from geomap.ingest.formats import detect_format
-from localhttp import QuietHandler, local_server
 
 HTML = """<!DOCTYPE html><html><head><title>Xi to visit Moscow | Cyprus Mail</title>
 <link rel="canonical" href="https://cyprus-mail.com/2023/03/17/xi-moscow/">
@@ -84,23 +85,49 @@ def test_html_publication_time_keeps_its_hour_and_offset(tmp_path):
 
 
 def test_json_object_array_and_jsonl_with_one_bad_line(tmp_path):
-    record = {"title": "Port", "text": "Odesa port reopened.", "url": "https://x.example/1",
-              "published": "2023-03-17T10:00:00Z", "source": "X"}  # fmt: skip
+    record = {
+        "title": "Port",
+        "text": "Odesa port reopened.",
+        "url": "https://x.example/1",
+        "published": "2023-03-17T10:00:00Z",
+        "source": "X",
+    }
     (tmp_path / "one.json").write_text(json.dumps(record), encoding="utf-8")
-    (tmp_path / "many.json").write_text(json.dumps([record, {"text": "Lviv rally."}, {"title": "no text"}]), encoding="utf-8")
-    lines = [json.dumps(record), "{not json", json.dumps({"text": "Kharkiv rebuilt.", "published": "yesterday"}),
-             "", json.dumps({"text": "Kherson flood.", "published": "Fri, 17 Mar 2023 10:00:00 +0200"}), "[1, 2]",
-             json.dumps({"text": "Sumy.", "published": 1e30}), json.dumps({"text": "Poltava.", "url": 7})]  # fmt: skip
+    (tmp_path / "many.json").write_text(
+        json.dumps([record, {"text": "Lviv rally."}, {"title": "no text"}]), encoding="utf-8"
+    )
+    lines = [
+        json.dumps(record),
+        "{not json",
+        json.dumps({"text": "Kharkiv rebuilt.", "published": "yesterday"}),
+        "",
+        json.dumps({"text": "Kherson flood.", "published": "Fri, 17 Mar 2023 10:00:00 +0200"}),
+        "[1, 2]",
+        json.dumps({"text": "Sumy.", "published": 1e30}),
+        json.dumps({"text": "Poltava.", "url": 7}),
+    ]
     (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     arts, errors = read(tmp_path)
     by_origin = {Path(o).name: a for o, a in arts}
     assert set(by_origin) == {"feed.jsonl:1", "feed.jsonl:5", "many.json#1", "many.json#2", "one.json"}
     one = by_origin["one.json"]
-    assert (one.title, one.url, one.source, one.published) == ("Port", "https://x.example/1", "X", datetime(2023, 3, 17, 10, tzinfo=UTC))
+    assert (one.title, one.url, one.source, one.published) == (
+        "Port",
+        "https://x.example/1",
+        "X",
+        datetime(2023, 3, 17, 10, tzinfo=UTC),
+    )
     assert by_origin["many.json#2"].title == "Lviv rally."  # no title: the first line
     assert by_origin["feed.jsonl:5"].published == datetime(2023, 3, 17, 10, tzinfo=timezone(timedelta(hours=2)))
     reasons = {Path(o).name: r for o, r in errors}
-    assert set(reasons) == {"feed.jsonl:2", "feed.jsonl:3", "feed.jsonl:6", "feed.jsonl:7", "feed.jsonl:8", "many.json#3"}
+    assert set(reasons) == {
+        "feed.jsonl:2",
+        "feed.jsonl:3",
+        "feed.jsonl:6",
+        "feed.jsonl:7",
+        "feed.jsonl:8",
+        "many.json#3",
+    }
     assert "seconds since 1970" in reasons["feed.jsonl:7"]
     assert '"url" must be a string' in reasons["feed.jsonl:8"]
     assert reasons["feed.jsonl:2"].startswith("invalid JSON")
@@ -110,8 +137,11 @@ def test_json_object_array_and_jsonl_with_one_bad_line(tmp_path):
 
 
 def test_jsonl_is_streamed_and_a_line_in_another_encoding_is_skipped_alone(tmp_path):
-    lines = [json.dumps({"text": "Rain in Lviv."}).encode(), '{"text": "Café in Zürich."}'.encode("latin-1"),
-             json.dumps({"text": "Snow in Kyiv."}, ensure_ascii=False).encode()]  # fmt: skip
+    lines = [
+        json.dumps({"text": "Rain in Lviv."}).encode(),
+        '{"text": "Café in Zürich."}'.encode("latin-1"),
+        json.dumps({"text": "Snow in Kyiv."}, ensure_ascii=False).encode(),
+    ]
     (tmp_path / "mixed.jsonl").write_bytes(b"\n".join(lines))
     arts, errors = read(tmp_path / "mixed.jsonl")
     assert [a.text for _, a in arts] == ["Rain in Lviv.", "Snow in Kyiv."]
@@ -132,7 +162,11 @@ def test_rss_and_atom_entries_with_html_stripped(tmp_path):
     assert drones.published == datetime(2023, 3, 17, 8, tzinfo=UTC)
     assert by_title["Grain deal"].text == "Ships left Odesa for Istanbul."  # full content beats the summary
     geneva = by_title["Talks in Geneva"]
-    assert (geneva.text, geneva.source, geneva.url) == ("Delegates met in Geneva.", "Atom News", "https://atom.example/geneva")
+    assert (geneva.text, geneva.source, geneva.url) == (
+        "Delegates met in Geneva.",
+        "Atom News",
+        "https://atom.example/geneva",
+    )
 
 
 def test_source_option_overrides_the_inputs_own(tmp_path):
@@ -147,7 +181,9 @@ def test_bad_inputs_are_reported_and_the_rest_read(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("Café in Zürich".encode("latin-1"))
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     (tmp_path / "blob.txt").write_bytes(b"abc\x00\x01\x02" * 10)
-    (tmp_path / "broken.html").write_text("<html><head><title>t</title></head><body><div><script>var a = 1;", encoding="utf-8")
+    (tmp_path / "broken.html").write_text(
+        "<html><head><title>t</title></head><body><div><script>var a = 1;", encoding="utf-8"
+    )
     (tmp_path / "notafeed.xml").write_text("<?xml version='1.0'?><rss><channel></channel></rss>", encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text("Never read.", encoding="utf-8")
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
@@ -155,7 +191,15 @@ def test_bad_inputs_are_reported_and_the_rest_read(tmp_path):
     arts, errors = read(tmp_path)
     assert sorted(a.text for _, a in arts) == ["Rain in Lviv.", "Snow in Kharkiv."]
     reasons = {Path(o).name: r for o, r in errors}
-    assert set(reasons) == {"empty.txt", "blank.md", "latin1.txt", "image.png", "blob.txt", "broken.html", "notafeed.xml"}
+    assert set(reasons) == {
+        "empty.txt",
+        "blank.md",
+        "latin1.txt",
+        "image.png",
+        "blob.txt",
+        "broken.html",
+        "notafeed.xml",
+    }
     assert reasons["empty.txt"].startswith("empty input")
     assert "not UTF-8" in reasons["latin1.txt"] and "0xe9" in reasons["latin1.txt"]
     assert "PNG" in reasons["image.png"] and "binary" in reasons["blob.txt"]
@@ -178,7 +222,7 @@ def test_stdin_is_sniffed(monkeypatch):
         (b"<rss version='2.0'>", "", "", "feed"),
         (b"<?xml version='1.0'?>\n<feed xmlns='http://www.w3.org/2005/Atom'>", "", "", "feed"),
         (b"<!DOCTYPE html><html>", "", "", "html"),
-        (b"  [{\"text\": 1}]", "", "", "json"),
+        (b'  [{"text": 1}]', "", "", "json"),
         (b"Plain words.", "", "", "text"),
         (b"whatever", "x.MD", "", "markdown"),
         (b"whatever", "page", "text/html; charset=utf-8", "html"),
@@ -189,9 +233,12 @@ def test_format_detection(data, name, ctype, fmt):
 
 
 class _Handler(QuietHandler):
-    pages = {"/article": ("text/html; charset=utf-8", HTML), "/feed": ("application/rss+xml", RSS)}
+    pages: ClassVar[dict[str, tuple[str, str]]] = {
+        "/article": ("text/html; charset=utf-8", HTML),
+        "/feed": ("application/rss+xml", RSS),
+    }
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if self.path not in self.pages:
             self.send_error(404)
             return

@@ -22,9 +22,11 @@ def test_live_map_links_local_assets_in_order() -> None:
 
 def test_inline_map_has_no_external_loads() -> None:
     html = render_map(build_map(load_settings(), {"live": False, "data": {"features": []}}, inline=True))
-    assert "<script src=" not in html and "<link rel=\"stylesheet\"" not in html
+    assert "<script src=" not in html and '<link rel="stylesheet"' not in html
     assert "L.MarkerClusterGroup" in html and "L.GeomapHeat" in html
-    assert not re.search(r"url\((?!data:|#)['\"]?[^)]*\)", inline_css("leaflet", "leaflet.css").replace("url(#default#VML)", ""))
+    assert not re.search(
+        r"url\((?!data:|#)['\"]?[^)]*\)", inline_css("leaflet", "leaflet.css").replace("url(#default#VML)", "")
+    )
 
 
 def test_script_json_cannot_break_out_of_script() -> None:
@@ -39,5 +41,5 @@ def test_options_reach_the_page_escaped() -> None:
 
 
 def test_csv_neutralises_formulas() -> None:
-    rows = places_csv([{"id": "x", "name": "=HYPERLINK(\"http://evil\")", "lat": 1.0, "lon": 2.0, "mentions": 3}])
+    rows = places_csv([{"id": "x", "name": '=HYPERLINK("http://evil")', "lat": 1.0, "lon": 2.0, "mentions": 3}])
     assert rows.splitlines()[1].startswith("x,\"'=HYPERLINK(")

@@ -44,9 +44,14 @@ def test_seed_article_every_place_form_found_and_close(gp: Geoparser, shared_dir
     # "Geneva" beside many US mentions is still the Swiss city, not Geneva, Ohio.
     spans = sorted(gold_spans)
     resolved = {(m.start, m.end): m.place for m in gp.resolve_spans(gold["text"], spans).mentions}
-    far = [(t["name"], resolved[(t["start"], t["end"])].name) for t in gold["toponyms"]
-           if great_circle_km(t["lat"], t["lon"], resolved[(t["start"], t["end"])].lat,
-                              resolved[(t["start"], t["end"])].lon) > 161]
+    far = [
+        (t["name"], resolved[(t["start"], t["end"])].name)
+        for t in gold["toponyms"]
+        if great_circle_km(
+            t["lat"], t["lon"], resolved[(t["start"], t["end"])].lat, resolved[(t["start"], t["end"])].lon
+        )
+        > 161
+    ]
     assert not far, far
 
 
@@ -86,9 +91,10 @@ def test_person_names_and_common_words_are_not_places(gp: Geoparser, text: str) 
 
 def test_a_place_before_an_officials_title_is_a_place(gp: Geoparser) -> None:
     # NER reads each of these as one person's name; the title says the first words are a place.
-    for text, name in (("According to Anderson County Sheriff Greg Taylor, the arrest was made Friday.",
-                        "Anderson County"),
-                       ("Huntsville Fire Chief Tom Grisham met the county judge.", "Huntsville")):
+    for text, name in (
+        ("According to Anderson County Sheriff Greg Taylor, the arrest was made Friday.", "Anderson County"),
+        ("Huntsville Fire Chief Tom Grisham met the county judge.", "Huntsville"),
+    ):
         assert [m.text for m in gp.parse(text).mentions] == [name]
 
 
@@ -105,7 +111,10 @@ def test_abbreviations_qualifiers_and_hyphenated_pairs(gp: Geoparser) -> None:
 def test_a_leading_the_is_not_part_of_the_name_unless_the_place_says_so(gp: Geoparser) -> None:
     doc = gp.parse("The EU met in Brussels. The Hague waits.")
     assert [(m.text, m.place.name) for m in doc.mentions] == [
-        ("EU", "European Union"), ("Brussels", "Brussels"), ("The Hague", "The Hague")]
+        ("EU", "European Union"),
+        ("Brussels", "Brussels"),
+        ("The Hague", "The Hague"),
+    ]
 
 
 def test_short_names_count_only_as_written(gp: Geoparser) -> None:
@@ -116,9 +125,11 @@ def test_short_names_count_only_as_written(gp: Geoparser) -> None:
 def test_an_acronym_in_running_text_is_not_a_place_but_a_dateline_in_capitals_is(gp: Geoparser) -> None:
     text = "The malaria alliance (ALMA) met donors. As ALMA finalises a purchase, Kenya waits."
     assert [m.text for m in gp.parse(text).mentions] == ["Kenya"]
-    for text in ("Storm damage reported. NEWARK -- Officials said the roof fell.",
-                 "Drug dealer arrested . NEWARK: A dealer was arrested on Tuesday.",
-                 "NEWS IN BRIEF: FLOODS CLOSE ROADS IN NEWARK AGAIN"):
+    for text in (
+        "Storm damage reported. NEWARK -- Officials said the roof fell.",
+        "Drug dealer arrested . NEWARK: A dealer was arrested on Tuesday.",
+        "NEWS IN BRIEF: FLOODS CLOSE ROADS IN NEWARK AGAIN",
+    ):
         assert "NEWARK" in [m.text for m in gp.parse(text).mentions], text
 
 
@@ -147,7 +158,7 @@ def test_empty_and_junk_text_gives_no_places(gp: Geoparser, text: str) -> None:
 def test_non_english_text_does_not_crash_and_offsets_hold(gp: Geoparser) -> None:
     text = "Москва и Киев — столицы. Paris est la capitale de la France. 北京是中国的首都。"
     doc = gp.parse(text)
-    assert all(text[m.start:m.end] == m.text for m in doc.mentions)
+    assert all(text[m.start : m.end] == m.text for m in doc.mentions)
     assert {"Paris", "France"} <= {m.text for m in doc.mentions}
 
 

@@ -79,8 +79,10 @@ def test_words_around_a_name_give_its_kind(gp: Geoparser) -> None:
     washington = next(m.place for m in doc.mentions if m.text.startswith("Washington"))
     assert (washington.kind, washington.admin1_code) == ("admin1", "WA")
     # The same span alone: the word after it decides.
-    for text, code in (("A cow from a Washington state farm, born in Canada, tested positive.", "WA"),
-                       ("A cow from a Washington farm, born in Canada, tested positive.", "DC")):
+    for text, code in (
+        ("A cow from a Washington state farm, born in Canada, tested positive.", "WA"),
+        ("A cow from a Washington farm, born in Canada, tested positive.", "DC"),
+    ):
         start = text.index("Washington")
         washington = gp.resolve_spans(text, [(start, start + 10)]).mentions[0].place
         assert washington.admin1_code == code, text
@@ -95,8 +97,10 @@ def test_a_region_named_after_its_seat_gives_way_to_the_city(gp: Geoparser) -> N
 
 
 def test_a_name_repeated_is_no_evidence_for_itself(gp: Geoparser) -> None:
-    text = ("Georgia mourns its prime minister. Georgia's parliament met in Tbilisi. "
-            "Georgia has seen such deaths before. Leaders in Georgia spoke.")
+    text = (
+        "Georgia mourns its prime minister. Georgia's parliament met in Tbilisi. "
+        "Georgia has seen such deaths before. Leaders in Georgia spoke."
+    )
     doc = gp.parse(text)
     assert {m.place.country_code for m in doc.mentions if m.text == "Georgia"} == {"GE"}
 
@@ -106,7 +110,7 @@ def test_mention_fields_are_complete(gp: Geoparser) -> None:
     doc = gp.parse(text)
     assert [m.text for m in doc.mentions] == ["Geneva", "Warsaw"]
     for m in doc.mentions:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
         assert m.snippet == text
         assert 0.0 <= m.confidence <= 1.0
         assert 1 <= len(m.alternatives) <= 5 and m.alternatives[0].place == m.place

@@ -29,7 +29,9 @@ def test_map_command_writes_standalone_file(tmp_path: Path, monkeypatch) -> None
     monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
     _store_one(tmp_path)
     out = tmp_path / "map.html"
-    result = CliRunner().invoke(cli, ["map", "-o", str(out), "--country", "ch", "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png"])
+    result = CliRunner().invoke(
+        cli, ["map", "-o", str(out), "--country", "ch", "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png"]
+    )
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert "<script src=" not in html and '"Geneva"' in html and "Diplomats met in" in html
@@ -37,7 +39,10 @@ def test_map_command_writes_standalone_file(tmp_path: Path, monkeypatch) -> None
     assert "Filters: country=ch." in html
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     scripts = re.findall(r"<script>", html)
-    assert policy.count("'sha256-") == len(scripts) > 0 and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert (
+        policy.count("'sha256-") == len(scripts) > 0
+        and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
     assert "img-src data: http://127.0.0.1:9;" in policy
 
 
@@ -75,7 +80,12 @@ def test_map_to_unwritable_path_is_one_line_error(tmp_path: Path) -> None:
 
     env = {**os.environ, "GEOMAP_DATA_DIR": str(tmp_path), "GEOMAP_SEED_ON_FIRST_RUN": "0"}
     target = tmp_path / "missing-folder" / "map.html"
-    run = subprocess.run([sys.executable, "-c", "from geomap.cli import main; main()", "map", "-o", str(target)],
-                         env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", "from geomap.cli import main; main()", "map", "-o", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.strip() == f"Error: cannot use {target}: No such file or directory"

@@ -79,7 +79,13 @@ def test_add_is_idempotent_by_content(store):
     again = store.add(Article("  Talks   in\nMoscow. ", "A copy"), doc(text, MOSCOW))
     assert first[1] is True and again == (first[0], False)
     backend = store.engine.dialect.name
-    assert store.stats() == {"articles": 1, "places": 1, "mentions": 1, "schema_version": SCHEMA_VERSION, "backend": backend}
+    assert store.stats() == {
+        "articles": 1,
+        "places": 1,
+        "mentions": 1,
+        "schema_version": SCHEMA_VERSION,
+        "backend": backend,
+    }
 
 
 def test_populations_beyond_32_bits(store):
@@ -102,10 +108,19 @@ def test_places_counts_and_order(filled):
     assert names(page) == ["Moscow", "Kyiv", "Black Sea", "Fiji"]  # most mentions first, ties by place id
     moscow = page.items[0]
     assert moscow == {
-        "id": "gn:524901", "name": "Moscow", "lat": 55.75, "lon": 37.62, "kind": "city", "geonameid": 524901,
-        "country_code": "RU", "admin1_name": None, "population": 10_381_222,
-        "mentions": 3, "articles": 2, "last_published": "2023-03-01T12:00:00+00:00",
-    }  # fmt: skip
+        "id": "gn:524901",
+        "name": "Moscow",
+        "lat": 55.75,
+        "lon": 37.62,
+        "kind": "city",
+        "geonameid": 524901,
+        "country_code": "RU",
+        "admin1_name": None,
+        "population": 10_381_222,
+        "mentions": 3,
+        "articles": 2,
+        "last_published": "2023-03-01T12:00:00+00:00",
+    }
     assert page.total == 4
 
 
@@ -168,8 +183,13 @@ def test_place_and_its_mentions_newest_first(filled):
     m = page.items[0]
     assert set(m) == {"id", "start", "end", "text", "snippet", "confidence", "kind", "article"}
     assert m["text"] == "Moscow" and m["start"] < page.items[1]["start"]
-    assert m["article"] == {"id": m["article"]["id"], "title": "One", "url": "https://a.example/1", "source": "wire",
-                            "published": "2023-03-01T12:00:00+00:00"}  # fmt: skip
+    assert m["article"] == {
+        "id": m["article"]["id"],
+        "title": "One",
+        "url": "https://a.example/1",
+        "source": "wire",
+        "published": "2023-03-01T12:00:00+00:00",
+    }
     assert filled.place_mentions("gn:2017370").total == 0
     assert filled.place_mentions("gn:2017370", Filters(demonyms=True)).items[0]["kind"] == "demonym"
     assert filled.place_mentions("gn:524901", Filters(source="wire"), limit=1, offset=1).total == 2
@@ -231,15 +251,28 @@ def test_upgrade_from_version_1(database_url, tmp_path):
     engine = make_engine(url)
     with engine.begin() as conn:
         create_schema(conn, version=1)
-        conn.execute(insert(places), [{"id": "gn:524901", "name": "Moscow", "lat": 55.75, "lon": 37.62, "kind": "city"}])
+        conn.execute(
+            insert(places), [{"id": "gn:524901", "name": "Moscow", "lat": 55.75, "lon": 37.62, "kind": "city"}]
+        )
         conn.execute(
             insert(articles),
-            [{"id": 1, "title": "t", "text": "Moscow, Moscow", "content_hash": "h", "ingested": datetime(2023, 1, 1),
-              "published": datetime(2023, 1, 2)}],
-        )  # fmt: skip
+            [
+                {
+                    "id": 1,
+                    "title": "t",
+                    "text": "Moscow, Moscow",
+                    "content_hash": "h",
+                    "ingested": datetime(2023, 1, 1),
+                    "published": datetime(2023, 1, 2),
+                }
+            ],
+        )
         conn.execute(
             insert(mentions),
-            [{"article_id": 1, "place_id": "gn:524901", "start_char": s, "end_char": s + 6, "surface": "Moscow"} for s in (0, 8)],
+            [
+                {"article_id": 1, "place_id": "gn:524901", "start_char": s, "end_char": s + 6, "surface": "Moscow"}
+                for s in (0, 8)
+            ],
         )
     with engine.connect() as conn:
         assert conn.execute(select(schema_version.c.version)).scalar() == 1
@@ -256,13 +289,16 @@ def test_upgrade_from_version_1(database_url, tmp_path):
 def test_newer_or_foreign_database_is_refused(tmp_path):
     newer = tmp_path / "newer.sqlite"
     con = sqlite3.connect(newer)
-    con.executescript("CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER); INSERT INTO schema_version VALUES (1, 99);")
+    con.executescript(
+        "CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER); "
+        "INSERT INTO schema_version VALUES (1, 99);"
+    )
     con.close()
     with pytest.raises(StoreError, match="newer than this geomap"):
         open_store(load_settings(database_url=f"sqlite:///{newer}"))
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="junk.sqlite"):
+    with pytest.raises(StoreError, match=r"junk\.sqlite"):
         open_store(load_settings(database_url=f"sqlite:///{junk}"))
     with pytest.raises(StoreError, match="cannot create the database folder"):
         open_store(load_settings(database_url=f"sqlite:///{junk}/inside/geomap.sqlite"))
@@ -278,8 +314,12 @@ def test_maintained_counts_equal_a_full_recount(store):
 
     texts = [f"Day {i}: Moscow, Kyiv and the Black Sea." for i in range(30)]
     for chunk in range(0, 30, 7):
-        store.add_many([(Article(t, published=when(1 + i % 20)), doc(t, MOSCOW, KYIV, BLACK_SEA, demonym=RUSSIA))
-                        for i, t in enumerate(texts[chunk : chunk + 7], start=chunk)])  # fmt: skip
+        store.add_many(
+            [
+                (Article(t, published=when(1 + i % 20)), doc(t, MOSCOW, KYIV, BLACK_SEA, demonym=RUSSIA))
+                for i, t in enumerate(texts[chunk : chunk + 7], start=chunk)
+            ]
+        )
     snapshot = select(place_stats).order_by(place_stats.c.place_id, place_stats.c.all_kinds)
     with store.engine.connect() as conn:
         incremental = conn.execute(snapshot).all()
@@ -294,8 +334,11 @@ def test_maintained_counts_equal_a_full_recount(store):
 
 @pytest.mark.parametrize(
     "filters",
-    [Filters(), Filters(q="ky", bbox=(170.0, -30.0, -170.0, 0.0), country="ua", kind="city"),
-     Filters(since=when(1), until=when(9), source="wire", article_id=3, demonyms=True)],  # fmt: skip
+    [
+        Filters(),
+        Filters(q="ky", bbox=(170.0, -30.0, -170.0, 0.0), country="ua", kind="city"),
+        Filters(since=when(1), until=when(9), source="wire", article_id=3, demonyms=True),
+    ],
 )
 def test_schema_and_queries_compile_for_postgresql(filters):
     """No SQLite-only SQL outside engine.py: every table and query compiles for PostgreSQL."""
@@ -311,7 +354,10 @@ def test_schema_and_queries_compile_for_postgresql(filters):
         for index in table.indexes:
             str(CreateIndex(index).compile(dialect=dialect))
     wide = Filters(since=when(1), q=filters.q, source=filters.source)  # all-time totals minus the cells before
-    aggregated = (*queries._aggregated_places(filters, 100, 0), *queries._aggregated_places(wide, 100, 0, complement=True))
+    aggregated = (
+        *queries._aggregated_places(filters, 100, 0),
+        *queries._aggregated_places(wide, 100, 0, complement=True),
+    )
     for stmt in (*queries._ranked_places(filters), *aggregated):
         sql = str(stmt.compile(dialect=dialect))
         assert ("ILIKE" in sql) == bool(filters.q)

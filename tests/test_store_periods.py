@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from test_store import BLACK_SEA, FIJI, KYIV, MOSCOW, RUSSIA
 
 from geomap.config import load_settings
 from geomap.models import Article, Mention, ParsedDocument
@@ -22,7 +23,6 @@ from geomap.store.engine import make_engine
 from geomap.store.periods import plan
 from geomap.store.rollup import fill
 from geomap.store.schema import create_schema, place_periods
-from test_store import BLACK_SEA, FIJI, KYIV, MOSCOW, RUSSIA
 
 PLACES = [MOSCOW, KYIV, FIJI, BLACK_SEA, RUSSIA]
 SOURCES = ["wire", "paper", None]
@@ -70,7 +70,10 @@ def recount(stored: dict[int, tuple[Article, ParsedDocument]], f: Filters) -> li
             c[1].add(article_id)
             if p is not None and (c[2] is None or p > c[2]):
                 c[2] = p
-    rows = [(pid, n, len(arts), None if last is None else last.isoformat() + "+00:00") for pid, (n, arts, last) in counts.items()]
+    rows = [
+        (pid, n, len(arts), None if last is None else last.isoformat() + "+00:00")
+        for pid, (n, arts, last) in counts.items()
+    ]
     return sorted(rows, key=lambda r: (-r[1], r[0]))
 
 
@@ -112,7 +115,9 @@ def corpus_store(database_url):
 def cells(store) -> list[tuple]:
     c = place_periods.c
     with store.engine.connect() as conn:
-        rows = conn.execute(select(c.place_id, c.all_kinds, c.grain, c.period, c.source, c.mentions, c.articles, c.last_published))
+        rows = conn.execute(
+            select(c.place_id, c.all_kinds, c.grain, c.period, c.source, c.mentions, c.articles, c.last_published)
+        )
         return sorted((tuple(r) for r in rows), key=repr)
 
 
@@ -220,7 +225,12 @@ def test_plan_splits_a_range_into_disjoint_pieces():
         ("D", datetime(2023, 1, 11), datetime(2023, 2, 1)),
         ("D", datetime(2023, 4, 1), datetime(2023, 4, 20)),
     ]
-    assert raw == [(datetime(2023, 1, 10, 7, 30), datetime(2023, 1, 11), False),
-                   (datetime(2023, 4, 20), datetime(2023, 4, 20, 13, 5), True)]  # fmt: skip
+    assert raw == [
+        (datetime(2023, 1, 10, 7, 30), datetime(2023, 1, 11), False),
+        (datetime(2023, 4, 20), datetime(2023, 4, 20, 13, 5), True),
+    ]
     assert plan(None, None) == ([("A", None, None)], [])
-    assert plan(datetime(2023, 3, 1), datetime(2023, 3, 31, 23, 59, 59, 999999)) == ([("M", datetime(2023, 3, 1), datetime(2023, 4, 1))], [])
+    assert plan(datetime(2023, 3, 1), datetime(2023, 3, 31, 23, 59, 59, 999999)) == (
+        [("M", datetime(2023, 3, 1), datetime(2023, 4, 1))],
+        [],
+    )

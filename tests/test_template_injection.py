@@ -61,10 +61,23 @@ def settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     """A store holding one article whose every free-text field, and its place's name, carry the payloads."""
     settings = load_settings(data_dir=tmp_path_factory.mktemp("templates"), seed_on_first_run=False)
     text = f"Shelling hit Kharkiv again. {JOINED} Officials in Kharkiv said so."
-    article = Article(text=text, title=f"Title {JOINED}", url=f"https://example.org/{JOINED}", source=f"Source {JOINED}",
-                      published=datetime(2024, 2, 3))  # fmt: skip
-    place = Place("gn:706483", f"Kharkiv {PAYLOADS[0]}", 49.98, 36.25, "city", geonameid=706483, country_code="UA",
-                  admin1_name=f"Oblast {PAYLOADS[1]}")  # fmt: skip
+    article = Article(
+        text=text,
+        title=f"Title {JOINED}",
+        url=f"https://example.org/{JOINED}",
+        source=f"Source {JOINED}",
+        published=datetime(2024, 2, 3),
+    )
+    place = Place(
+        "gn:706483",
+        f"Kharkiv {PAYLOADS[0]}",
+        49.98,
+        36.25,
+        "city",
+        geonameid=706483,
+        country_code="UA",
+        admin1_name=f"Oblast {PAYLOADS[1]}",
+    )
     mentions = [Mention(m.start(), m.end(), "Kharkiv", text, place, 0.9) for m in re.finditer("Kharkiv", text)]
     store = open_store(settings)
     store.add(article, ParsedDocument(text=text, mentions=mentions, focus={}, title=article.title))
@@ -118,7 +131,9 @@ def test_http_export_with_payload_filters(client: FlaskClient) -> None:
     assert len(options["data"]["features"]) == 1  # the filter matched the stored source, verbatim
 
 
-def test_cli_map_export_shows_stored_fields_literally(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_map_export_shows_stored_fields_literally(
+    settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("GEOMAP_DATA_DIR", str(settings.data_dir))
     out = tmp_path / "map.html"
     result = CliRunner().invoke(cli, ["map", "-o", str(out), "--source", f"Source {JOINED}"])

@@ -88,7 +88,7 @@ def test_mentions_that_cannot_teach_are_left_out(tr: ModuleType) -> None:
     zero = [0.0] * len(tr.FEATURES)
     ch = tr.Choices.of([([zero, zero], [True, True]), ([zero], [False]), ([zero, zero, zero], [False, True, False])])
     assert len(ch) == 1 and ch.x.shape == (3, len(tr.FEATURES)) and list(ch.right) == [False, True, False]
-    with pytest.raises(InputError, match="nothing|right and a wrong"):
+    with pytest.raises(InputError, match=r"nothing|right and a wrong"):
         tr.fit(tr.Choices.of([([zero], [True])]))
 
 
@@ -112,8 +112,12 @@ def test_right_means_the_gold_id_or_within_161_km(tr: ModuleType) -> None:
 def test_collect_keeps_every_candidate_with_its_label(tr: ModuleType) -> None:
     text = "Officials in Springfield, Illinois, met their counterparts from Springfield, Missouri, on Monday."
     spans = {}
-    for name, lat, lon, where in [("Springfield", 39.80, -89.64, 0), ("Illinois", 40.0, -89.0, 0),
-                                  ("Springfield", 37.22, -93.30, 50), ("Missouri", 38.25, -92.5, 0)]:
+    for name, lat, lon, where in [
+        ("Springfield", 39.80, -89.64, 0),
+        ("Illinois", 40.0, -89.0, 0),
+        ("Springfield", 37.22, -93.30, 50),
+        ("Missouri", 38.25, -92.5, 0),
+    ]:
         start = text.index(name, where)
         spans[start] = GoldToponym(start, start + len(name), name, lat, lon, None)
     doc = GoldDocument("t", text, tuple(spans.values()))

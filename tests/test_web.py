@@ -16,8 +16,9 @@ TILES = "https://{s}.tiles.example.net/{z}/{x}/{y}.png"
 
 @pytest.fixture()
 def app(tmp_path) -> Flask:  # type: ignore[no-untyped-def]
-    settings = load_settings(data_dir=tmp_path, seed_on_first_run=False, tiles=TILES, api_key="s3cret",
-                             max_request_bytes=2048)
+    settings = load_settings(
+        data_dir=tmp_path, seed_on_first_run=False, tiles=TILES, api_key="s3cret", max_request_bytes=2048
+    )
     return create_app(settings)
 
 
@@ -106,8 +107,9 @@ def test_body_cap_is_413(client: FlaskClient) -> None:
 
 
 def test_wrong_content_type_is_415(client: FlaskClient) -> None:
-    resp = client.post("/api/articles", data="text=Kyiv", headers={"Authorization": "Bearer s3cret"},
-                       content_type="text/plain")
+    resp = client.post(
+        "/api/articles", data="text=Kyiv", headers={"Authorization": "Bearer s3cret"}, content_type="text/plain"
+    )
     assert resp.status_code == 415 and "application/json" in resp.get_json()["error"]
     assert client.post("/api/extract", data={"text": "Kyiv"}).status_code == 415
     assert client.post("/parse/text", json={"q": "Kyiv"}).status_code == 415
@@ -126,8 +128,9 @@ def test_wrong_content_type_is_415(client: FlaskClient) -> None:
     ],
 )
 def test_bad_article_bodies(client: FlaskClient, body: str, status: int, fragment: str) -> None:
-    resp = client.post("/api/articles", data=body, content_type="application/json",
-                       headers={"Authorization": "Bearer s3cret"})
+    resp = client.post(
+        "/api/articles", data=body, content_type="application/json", headers={"Authorization": "Bearer s3cret"}
+    )
     assert resp.status_code == status and fragment in resp.get_json()["error"]
 
 

@@ -37,8 +37,18 @@ class Server:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         env = {**os.environ, "GEOMAP_DATA_DIR": str(data_dir), "GEOMAP_SEED_ON_FIRST_RUN": "0", "GEOMAP_API_KEY": "k"}
-        command = [sys.executable, "-c", "from geomap.cli import main; main()", "serve", "--port", str(self.port),
-                   "--workers", "2", "--threads", "2"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-c",
+            "from geomap.cli import main; main()",
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+        ]
         self.log = data_dir / "serve.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(command, env=env, stderr=log, start_new_session=True)
@@ -84,8 +94,11 @@ class Server:
         """The child process that accepted ``conn`` (it holds the socket of the server's side)."""
         client_port = conn.sock.getsockname()[1]
         want = f"0100007F:{self.port:04X} 0100007F:{client_port:04X}"
-        inode = next(line.split()[9] for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
-                     if " ".join(line.split()[1:3]) == want)  # fmt: skip
+        inode = next(
+            line.split()[9]
+            for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+            if " ".join(line.split()[1:3]) == want
+        )
         for pid in self.children():
             for fd in Path(f"/proc/{pid}/fd").iterdir():
                 try:
@@ -125,8 +138,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
     text = "Air raid alerts sounded in Kyiv."
     mention = Mention(27, 31, "Kyiv", text, KYIV, 0.9)
     store = open_store(load_settings(data_dir=tmp_path))
-    store.add(Article(text=text, title="Alerts", published=datetime(2024, 2, 1)),
-              ParsedDocument(text=text, mentions=[mention], focus={}))  # fmt: skip
+    store.add(
+        Article(text=text, title="Alerts", published=datetime(2024, 2, 1)),
+        ParsedDocument(text=text, mentions=[mention], focus={}),
+    )
     store.close()
     srv = Server(tmp_path)
     yield srv
@@ -144,7 +159,9 @@ def test_write_through_one_worker_is_read_fresh_through_the_other(server: Server
     for conn in (conn_a, conn_b, conn_a, conn_b):  # each worker answers, then holds the answer in its cache
         assert _kyiv_mentions(server, conn) == 1
     body = json.dumps({"title": "Kyiv again", "text": "Officials in Kyiv said the power was back."})
-    conn_a.request("POST", "/api/articles", body=body, headers={"Content-Type": "application/json", "Authorization": "Bearer k"})
+    conn_a.request(
+        "POST", "/api/articles", body=body, headers={"Content-Type": "application/json", "Authorization": "Bearer k"}
+    )
     resp = conn_a.getresponse()
     assert resp.status == 201, resp.read()
     resp.read()

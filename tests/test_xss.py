@@ -29,10 +29,18 @@ PAYLOAD_TEXT = (
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, tiles: TileServer) -> Iterator[Served]:  # noqa: F811 (fixture)
     server = Served(tmp_path_factory.mktemp("xss"), tiles.url, env={"GEOMAP_SEED_ON_FIRST_RUN": "0"})
-    body = json.dumps({"title": PAYLOAD_TITLE, "text": PAYLOAD_TEXT, "source": PAYLOAD_SOURCE, "url": PAYLOAD_URL,
-                       "published": "2024-02-03"}).encode()
-    request = urllib.request.Request(server.base + "/api/articles", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        {
+            "title": PAYLOAD_TITLE,
+            "text": PAYLOAD_TEXT,
+            "source": PAYLOAD_SOURCE,
+            "url": PAYLOAD_URL,
+            "published": "2024-02-03",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        server.base + "/api/articles", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=120) as resp:
         assert resp.status == 201
     yield server

@@ -24,7 +24,7 @@ def json_object() -> dict[str, Any]:
     if body is None:
         raise InputError("the body is not valid JSON")
     if not isinstance(body, dict):
-        raise InputError("the body must be a JSON object such as {\"text\": \"...\"}", status=422)
+        raise InputError('the body must be a JSON object such as {"text": "..."}', status=422)
     return body
 
 

@@ -27,7 +27,16 @@ cliff = Blueprint("cliff", __name__)
 CLIFF_VERSION = "2.6.1"  # the CLIFF release whose response shape this follows
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-_FEATURE_CLASS = {"country": "A", "admin1": "A", "admin2": "A", "city": "P", "water": "H", "continent": "L", "region": "L", "landmark": "S"}
+_FEATURE_CLASS = {
+    "country": "A",
+    "admin1": "A",
+    "admin2": "A",
+    "city": "P",
+    "water": "H",
+    "continent": "L",
+    "region": "L",
+    "landmark": "S",
+}
 
 
 def _geonameid(place: Place | None) -> int | str:
@@ -56,7 +65,11 @@ def _cliff_place(place: Place) -> dict[str, Any]:
 
 def _mention(m: Mention) -> dict[str, Any]:
     assert m.place is not None
-    return {**_cliff_place(m.place), "confidence": round(m.confidence, 4), "source": {"charIndex": m.start, "string": m.text}}
+    return {
+        **_cliff_place(m.place),
+        "confidence": round(m.confidence, 4),
+        "source": {"charIndex": m.start, "string": m.text},
+    }
 
 
 def _focus(items: list[FocusPlace]) -> list[dict[str, Any]]:
@@ -85,15 +98,21 @@ def parse_text() -> Response:
     """Geoparse the form (or query) field ``q``."""
     started = time.perf_counter()
     if request.method == "POST" and request.mimetype not in _FORM_TYPES and "q" not in request.args:
-        raise InputError(f"send a form (application/x-www-form-urlencoded) with field 'q', not {request.mimetype or 'no content type'!r}", status=415)
+        raise InputError(
+            "send a form (application/x-www-form-urlencoded) with field 'q', "
+            f"not {request.mimetype or 'no content type'!r}",
+            status=415,
+        )
     text = request.values.get("q")
     if text is None or not text.strip():
         raise InputError("send the text to parse in the form field 'q' (application/x-www-form-urlencoded)")
     demonyms = parse_bool(request.values, "replaceAllDemonyms")
     parsed = services().parser.parse(text)
-    return jsonify({
-        "results": cliff_results(parsed, demonyms=demonyms),
-        "status": "ok",
-        "milliseconds": round((time.perf_counter() - started) * 1000),
-        "version": CLIFF_VERSION,
-    })
+    return jsonify(
+        {
+            "results": cliff_results(parsed, demonyms=demonyms),
+            "status": "ok",
+            "milliseconds": round((time.perf_counter() - started) * 1000),
+            "version": CLIFF_VERSION,
+        }
+    )

@@ -20,7 +20,13 @@ openapi = Blueprint("openapi", __name__)
 
 
 def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": {"type": typ, **schema}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": typ, **schema},
+    }
 
 
 FILTERS = [
@@ -29,9 +35,14 @@ FILTERS = [
     _q("country", "string", "Two-letter ISO country code, e.g. UA."),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
     _q("since", "string", "Articles published on or after this date (YYYY-MM-DD or ISO 8601).", format="date-time"),
-    _q("until", "string", "Articles published on or before this date (a bare date includes the whole day).", format="date-time"),
+    _q(
+        "until",
+        "string",
+        "Articles published on or before this date (a bare date includes the whole day).",
+        format="date-time",
+    ),
     _q("source", "string", "Articles from this source (publisher)."),
-    _q("demonyms", "boolean", "Count demonym mentions (\"Russian\" for Russia) too; default false."),
+    _q("demonyms", "boolean", 'Count demonym mentions ("Russian" for Russia) too; default false.'),
 ]
 
 
@@ -70,80 +81,233 @@ def _op(op_id: str, summary: str, responses: dict[str, Any], **extra: Any) -> di
 @lru_cache(maxsize=1)
 def openapi_spec() -> dict[str, Any]:
     """The whole document."""
-    id_param = {"name": "place_id", "in": "path", "required": True, "description": "Place id, e.g. gn:703448.", "schema": {"type": "string"}}
-    article_param = {"name": "article_id", "in": "path", "required": True, "description": "Article id.", "schema": {"type": "integer"}}
+    id_param = {
+        "name": "place_id",
+        "in": "path",
+        "required": True,
+        "description": "Place id, e.g. gn:703448.",
+        "schema": {"type": "string"},
+    }
+    article_param = {
+        "name": "article_id",
+        "in": "path",
+        "required": True,
+        "description": "Article id.",
+        "schema": {"type": "integer"},
+    }
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "geomap",
             "version": version("geomap"),
-            "description": "Places mentioned in news articles: stored articles, their places and mentions, and geoparsing on demand. "
-            "Errors are JSON objects {\"ok\": false, \"error\": message, \"status\": code}.",
+            "description": "Places mentioned in news articles: stored articles, their places and mentions, "
+            "and geoparsing on demand. "
+            'Errors are JSON objects {"ok": false, "error": message, "status": code}.',
         },
         "paths": {
-            "/api/places": {"get": _op("listPlaces", "Places under the filters, most mentioned first.",
-                {"200": {"description": "A page of places.", "content": {
-                    "application/json": {"schema": {"type": "object"}},
-                    "application/geo+json": {"schema": {"type": "object"}},
-                    "text/csv": {"schema": {"type": "string"}}}}, **ERRORS_READ},
-                parameters=[*FILTERS, *_paging(100, 1000),
-                            _q("format", "string", "Answer format (default json).", enum=["json", "geojson", "csv"])])},
-            "/api/places/{place_id}": {"get": _op("getPlace", "One place with its mentions, newest article first.",
-                {"200": _resp("The place and a page of its mentions."), **ERRORS_READ},
-                parameters=[id_param, *FILTERS, *_paging(20, 500)])},
-            "/api/map": {"get": _op("mapPlaces", "The map's data: GeoJSON of the most mentioned places.",
-                {"200": _resp("A FeatureCollection with total and truncated.", "application/geo+json"), **ERRORS_READ},
-                parameters=[*FILTERS, _q("limit", "integer", "Places at most, 1..50000 (default 20000).", minimum=1, maximum=50000)])},
-            "/api/articles": {
-                "get": _op("listArticles", "Stored articles under the filters, newest first.",
-                    {"200": _resp("A page of articles."), **ERRORS_READ}, parameters=[*FILTERS, *_paging(50, 1000)]),
-                "post": _op("createArticle", "Geoparse one article and store it.",
-                    {"201": _resp("Stored; the article with its mentions."), "200": _resp("The same text was stored before."), **ERRORS_WRITE},
-                    requestBody={"required": True, "content": {"application/json": {"schema": ARTICLE_BODY}}},
-                    security=[{"bearer": []}]),
+            "/api/places": {
+                "get": _op(
+                    "listPlaces",
+                    "Places under the filters, most mentioned first.",
+                    {
+                        "200": {
+                            "description": "A page of places.",
+                            "content": {
+                                "application/json": {"schema": {"type": "object"}},
+                                "application/geo+json": {"schema": {"type": "object"}},
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **ERRORS_READ,
+                    },
+                    parameters=[
+                        *FILTERS,
+                        *_paging(100, 1000),
+                        _q("format", "string", "Answer format (default json).", enum=["json", "geojson", "csv"]),
+                    ],
+                )
             },
-            "/api/articles/{article_id}": {"get": _op("getArticle", "One article with its text and mentions.",
-                {"200": _resp("The article."), **ERRORS_READ}, parameters=[article_param])},
-            "/api/extract": {"post": _op("extract", "Geoparse a text without storing it.",
-                {"200": _resp("Mentions with their places, and the focus."), **ERRORS_WRITE},
-                parameters=[_q("alternatives", "boolean", "Include the ranked alternative places of each mention.")],
-                requestBody={"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["text"],
-                    "properties": {"text": {"type": "string"}, "title": {"type": "string"}}}}}})},
-            "/api/geocode": {"get": _op("geocode", "Look a place name up in the gazetteer.",
-                {"200": _resp("Matching places, best first."), **ERRORS_READ},
-                parameters=[{**_q("q", "string", "The name to look up."), "required": True}, _q("limit", "integer", "Results at most, 1..50 (default 5)."),
-                            _q("country", "string", "Only places in these countries (ISO codes, comma-separated).")])},
-            "/api/health": {"get": _op("health", "Liveness and what is stored.",
-                {"200": _resp("Server and store status."), "503": ERR})},
+            "/api/places/{place_id}": {
+                "get": _op(
+                    "getPlace",
+                    "One place with its mentions, newest article first.",
+                    {"200": _resp("The place and a page of its mentions."), **ERRORS_READ},
+                    parameters=[id_param, *FILTERS, *_paging(20, 500)],
+                )
+            },
+            "/api/map": {
+                "get": _op(
+                    "mapPlaces",
+                    "The map's data: GeoJSON of the most mentioned places.",
+                    {
+                        "200": _resp("A FeatureCollection with total and truncated.", "application/geo+json"),
+                        **ERRORS_READ,
+                    },
+                    parameters=[
+                        *FILTERS,
+                        _q("limit", "integer", "Places at most, 1..50000 (default 20000).", minimum=1, maximum=50000),
+                    ],
+                )
+            },
+            "/api/articles": {
+                "get": _op(
+                    "listArticles",
+                    "Stored articles under the filters, newest first.",
+                    {"200": _resp("A page of articles."), **ERRORS_READ},
+                    parameters=[*FILTERS, *_paging(50, 1000)],
+                ),
+                "post": _op(
+                    "createArticle",
+                    "Geoparse one article and store it.",
+                    {
+                        "201": _resp("Stored; the article with its mentions."),
+                        "200": _resp("The same text was stored before."),
+                        **ERRORS_WRITE,
+                    },
+                    requestBody={"required": True, "content": {"application/json": {"schema": ARTICLE_BODY}}},
+                    security=[{"bearer": []}],
+                ),
+            },
+            "/api/articles/{article_id}": {
+                "get": _op(
+                    "getArticle",
+                    "One article with its text and mentions.",
+                    {"200": _resp("The article."), **ERRORS_READ},
+                    parameters=[article_param],
+                )
+            },
+            "/api/extract": {
+                "post": _op(
+                    "extract",
+                    "Geoparse a text without storing it.",
+                    {"200": _resp("Mentions with their places, and the focus."), **ERRORS_WRITE},
+                    parameters=[
+                        _q("alternatives", "boolean", "Include the ranked alternative places of each mention.")
+                    ],
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["text"],
+                                    "properties": {"text": {"type": "string"}, "title": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                )
+            },
+            "/api/geocode": {
+                "get": _op(
+                    "geocode",
+                    "Look a place name up in the gazetteer.",
+                    {"200": _resp("Matching places, best first."), **ERRORS_READ},
+                    parameters=[
+                        {**_q("q", "string", "The name to look up."), "required": True},
+                        _q("limit", "integer", "Results at most, 1..50 (default 5)."),
+                        _q("country", "string", "Only places in these countries (ISO codes, comma-separated)."),
+                    ],
+                )
+            },
+            "/api/health": {
+                "get": _op(
+                    "health", "Liveness and what is stored.", {"200": _resp("Server and store status."), "503": ERR}
+                )
+            },
             "/parse/text": {
-                "post": _op("cliffParseText", "CLIFF-CLAVIN compatible geoparsing of the form field q.",
+                "post": _op(
+                    "cliffParseText",
+                    "CLIFF-CLAVIN compatible geoparsing of the form field q.",
                     {"200": _resp("CLIFF's shape: results.places.mentions and results.places.focus."), **ERRORS_WRITE},
                     description="Demonyms are left out unless replaceAllDemonyms=true, as in CLIFF.",
-                    requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                        "type": "object", "required": ["q"],
-                        "properties": {"q": {"type": "string"}, "replaceAllDemonyms": {"type": "boolean"}}}}}}),
-                "get": _op("cliffParseTextGet", "The same, with q in the query string.",
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["q"],
+                                    "properties": {"q": {"type": "string"}, "replaceAllDemonyms": {"type": "boolean"}},
+                                }
+                            }
+                        },
+                    },
+                ),
+                "get": _op(
+                    "cliffParseTextGet",
+                    "The same, with q in the query string.",
                     {"200": _resp("CLIFF's response."), **ERRORS_READ},
-                    parameters=[{**_q("q", "string", "The text to parse."), "required": True},
-                                _q("replaceAllDemonyms", "boolean", "Include demonyms.")]),
+                    parameters=[
+                        {**_q("q", "string", "The text to parse."), "required": True},
+                        _q("replaceAllDemonyms", "boolean", "Include demonyms."),
+                    ],
+                ),
             },
             "/openapi.json": {"get": _op("openapi", "This document.", {"200": _resp("OpenAPI 3 document.")})},
             "/docs": {"get": _op("docs", "This document as an HTML page.", {"200": _resp("HTML page.", "text/html")})},
-            "/": {"get": _op("mapPage", "The interactive map (takes the filter parameters).",
-                {"200": _resp("HTML page.", "text/html"), "400": ERR}, parameters=FILTERS)},
-            "/export/map.html": {"get": _op("exportMap", "The map as one standalone HTML file (data and assets inline).",
-                {"200": _resp("HTML file.", "text/html"), "400": ERR}, parameters=FILTERS)},
-            "/assets/{package}/{name}": {"get": _op("asset", "JavaScript, CSS and images the pages use (served locally, no CDN).",
-                {"200": _resp("The file.", "application/octet-stream"), "404": ERR},
-                parameters=[{"name": "package", "in": "path", "required": True, "schema": {"type": "string"}, "description": "leaflet, markercluster, jquery, font-awesome or geomap."},
-                            {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}, "description": "File path inside the package."}])},
+            "/": {
+                "get": _op(
+                    "mapPage",
+                    "The interactive map (takes the filter parameters).",
+                    {"200": _resp("HTML page.", "text/html"), "400": ERR},
+                    parameters=FILTERS,
+                )
+            },
+            "/export/map.html": {
+                "get": _op(
+                    "exportMap",
+                    "The map as one standalone HTML file (data and assets inline).",
+                    {"200": _resp("HTML file.", "text/html"), "400": ERR},
+                    parameters=FILTERS,
+                )
+            },
+            "/assets/{package}/{name}": {
+                "get": _op(
+                    "asset",
+                    "JavaScript, CSS and images the pages use (served locally, no CDN).",
+                    {"200": _resp("The file.", "application/octet-stream"), "404": ERR},
+                    parameters=[
+                        {
+                            "name": "package",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "leaflet, markercluster, jquery, font-awesome or geomap.",
+                        },
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "File path inside the package.",
+                        },
+                    ],
+                )
+            },
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Needed only when GEOMAP_API_KEY is set."}},
-            "responses": {"Error": {"description": "An error the client can act on.", "content": {"application/json": {"schema": {
-                "type": "object", "required": ["ok", "error", "status"],
-                "properties": {"ok": {"type": "boolean", "enum": [False]}, "error": {"type": "string"}, "status": {"type": "integer"}}}}}}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Needed only when GEOMAP_API_KEY is set."}
+            },
+            "responses": {
+                "Error": {
+                    "description": "An error the client can act on.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["ok", "error", "status"],
+                                "properties": {
+                                    "ok": {"type": "boolean", "enum": [False]},
+                                    "error": {"type": "string"},
+                                    "status": {"type": "integer"},
+                                },
+                            }
+                        }
+                    },
+                }
+            },
         },
     }
 

@@ -7,7 +7,7 @@ same URL means the same selection everywhere.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from ..errors import InputError
 from ..models import KINDS
@@ -85,7 +85,7 @@ def _date(raw: str, name: str, end_of_day: bool) -> datetime:
     if len(raw.strip()) == 10 and end_of_day:
         value = datetime.combine(value.date(), time.max)
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

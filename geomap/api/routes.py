@@ -112,11 +112,13 @@ def extract() -> Response:
     title = text_field(body, "title")
     alternatives = parse_bool(request.args, "alternatives")
     parsed = services().parser.parse(text, title=title)
-    return ok({
-        "title": parsed.title,
-        "mentions": [m.to_dict(alternatives=alternatives) for m in parsed.mentions],
-        "focus": {k: [f.to_dict() for f in v] for k, v in parsed.focus.items()},
-    })
+    return ok(
+        {
+            "title": parsed.title,
+            "mentions": [m.to_dict(alternatives=alternatives) for m in parsed.mentions],
+            "focus": {k: [f.to_dict() for f in v] for k, v in parsed.focus.items()},
+        }
+    )
 
 
 @api.get("/geocode")

@@ -21,16 +21,21 @@ def gazetteer() -> None:
 
 @gazetteer.command()
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--min-population", type=click.IntRange(min=0), default=None,
-              help="Leave out cities smaller than this (smaller index; default: as before, else 0).")
+@click.option(
+    "--min-population",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Leave out cities smaller than this (smaller index; default: as before, else 0).",
+)
 def build(quiet: bool, min_population: int | None) -> None:
     """Rebuild the place index from the installed packages (and any imported GeoNames files)."""
     settings = load_settings()
     clear_cache()
     gaz = get_gazetteer(settings, rebuild=True, quiet=quiet, min_population=min_population)
     info = gaz.info()
-    click.echo(f"Built {info['places']:,} places ({info['names']:,} names) in {info['build_seconds']} s: "
-               f"{info['path']}")
+    click.echo(
+        f"Built {info['places']:,} places ({info['names']:,} names) in {info['build_seconds']} s: {info['path']}"
+    )
 
 
 @gazetteer.command()
@@ -55,18 +60,28 @@ def info(as_json: bool) -> None:
 
 @gazetteer.command("import-geonames")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--min-population", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Skip populated places smaller than this.")
-@click.option("--feature-codes", default=",".join(sorted(DEFAULT_FEATURE_CODES)), show_default=True,
-              help="Comma-separated GeoNames classes (P) or class.code (H.SEA) to import from geoname tables.")
+@click.option(
+    "--min-population",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Skip populated places smaller than this.",
+)
+@click.option(
+    "--feature-codes",
+    default=",".join(sorted(DEFAULT_FEATURE_CODES)),
+    show_default=True,
+    help="Comma-separated GeoNames classes (P) or class.code (H.SEA) to import from geoname tables.",
+)
 def import_geonames_cmd(paths: tuple[Path, ...], min_population: int, feature_codes: str) -> None:
     """Merge GeoNames dump files (allCountries/cities*.txt, alternateNamesV2, admin1CodesASCII,
     countryInfo; plain or .zip) into the index, then rebuild it."""
     settings = load_settings()
     gaz = get_gazetteer(settings, quiet=True)
     codes = frozenset(c.strip() for c in feature_codes.split(",") if c.strip())
-    counts = import_geonames(paths, settings.gazetteer_path, known_ids=gaz.geonameids(), feature_codes=codes,
-                             min_population=min_population)
+    counts = import_geonames(
+        paths, settings.gazetteer_path, known_ids=gaz.geonameids(), feature_codes=codes, min_population=min_population
+    )
     for what, n in counts.items():
         click.echo(f"read {n:,} {what}")
     clear_cache()
@@ -74,11 +89,11 @@ def import_geonames_cmd(paths: tuple[Path, ...], min_population: int, feature_co
     click.echo(f"index rebuilt: {rebuilt['places']:,} places")
 
 
-
 @click.command()
 @click.argument("name")
-@click.option("--limit", type=click.IntRange(min=1, max=1000), default=5, show_default=True,
-              help="How many candidates to print.")
+@click.option(
+    "--limit", type=click.IntRange(min=1, max=1000), default=5, show_default=True, help="How many candidates to print."
+)
 @click.option("--country", "country", metavar="CC", help="Only places in these countries (ISO codes, comma-separated).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of place records.")
 def geocode(name: str, limit: int, country: str | None, as_json: bool) -> None:
@@ -98,5 +113,7 @@ def geocode(name: str, limit: int, country: str | None, as_json: bool) -> None:
     for rank, loc in enumerate(locations, 1):
         raw = loc.raw
         tag = "" if raw.get("primary", True) else "  (alternate name)"
-        click.echo(f"{rank}. {loc.address}  [{raw.get('kind', raw.get('source', '?'))}]  "
-                   f"{loc.latitude:.5f}, {loc.longitude:.5f}  {raw.get('id', '')}{tag}")
+        click.echo(
+            f"{rank}. {loc.address}  [{raw.get('kind', raw.get('source', '?'))}]  "
+            f"{loc.latitude:.5f}, {loc.longitude:.5f}  {raw.get('id', '')}{tag}"
+        )

@@ -14,14 +14,36 @@ __all__ = ["ingest"]
 @click.command()
 @click.argument("paths", nargs=-1, metavar="[PATH|URL|-]...")
 @click.option("--source", metavar="NAME", help="Source name stored with every article (overrides the inputs' own).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes that geoparse in parallel.")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes that geoparse in parallel."
+)
 @click.option("--reprocess", is_flag=True, help="Re-parse articles already stored (all of them when no PATH is given).")
-@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 10_000), help="Articles per write transaction.")
-@click.option("--database", metavar="URL", help="SQLAlchemy URL of the store (GEOMAP_DATABASE_URL; default: SQLite in the data folder).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option(
+    "--batch-size",
+    default=64,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Articles per write transaction.",
+)
+@click.option(
+    "--database",
+    metavar="URL",
+    help="SQLAlchemy URL of the store (GEOMAP_DATABASE_URL; default: SQLite in the data folder).",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def ingest(paths: tuple[str, ...], source: str | None, workers: int, reprocess: bool, batch_size: int,
-           database: str | None, progress: bool | None, as_json: bool) -> None:  # fmt: skip
+def ingest(
+    paths: tuple[str, ...],
+    source: str | None,
+    workers: int,
+    reprocess: bool,
+    batch_size: int,
+    database: str | None,
+    progress: bool | None,
+    as_json: bool,
+) -> None:
     """Geoparse and store articles from PATHs: text, Markdown, HTML, JSON/JSONL, RSS/Atom, folders, - (stdin), URLs.
 
     Texts already stored are skipped, so an interrupted run can simply be run

@@ -12,8 +12,8 @@ import click
 
 from ..config import load_settings
 from ..errors import InputError
-from ..textio import read_text_file
 from ..models import Mention, ParsedDocument
+from ..textio import read_text_file
 
 __all__ = ["extract", "evaluate", "read_inputs", "place_record"]
 
@@ -73,9 +73,17 @@ def place_record(m: Mention, *, explain: bool = False) -> dict[str, Any]:
     }
     if explain:
         rec["alternatives"] = [
-            {"place_id": c.place.id, "name": c.place.name, "kind": c.place.kind, "country": c.place.country_code,
-             "admin1": c.place.admin1_name, "population": c.place.population, "primary": c.primary,
-             "score": round(c.score, 4), "features": {k: round(v, 4) for k, v in c.features.items()}}
+            {
+                "place_id": c.place.id,
+                "name": c.place.name,
+                "kind": c.place.kind,
+                "country": c.place.country_code,
+                "admin1": c.place.admin1_name,
+                "population": c.place.population,
+                "primary": c.primary,
+                "score": round(c.score, 4),
+                "features": {k: round(v, 4) for k, v in c.features.items()},
+            }
             for c in m.alternatives
         ]
     return rec
@@ -86,13 +94,20 @@ def _write(out: TextIO, doc_id: str, parsed: ParsedDocument, explain: bool, demo
     out.write(json.dumps({"id": doc_id, "places": places}, ensure_ascii=False) + "\n")
 
 
-_workers = click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse in N processes.")
+_workers = click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse in N processes."
+)
 _no_demonyms = click.option("--no-demonyms", is_flag=True, help='Leave out demonym mentions ("Russian forces").')
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write JSONL here instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write JSONL here instead of standard output.",
+)
 @_workers
 @click.option("--explain", is_flag=True, help="Add each place's candidates and the feature scores that chose it.")
 @_no_demonyms
@@ -125,7 +140,8 @@ def extract(files: tuple[str, ...], output: str | None, workers: int, explain: b
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(corpus: str, gold_spans: bool, limit: int | None, workers: int, no_demonyms: bool, as_json: bool) -> None:
     """Score geomap on CORPUS (JSONL with gold "toponyms"): P/R/F1, Acc@161, mean/median km, AUC."""
-    from ..evaluate import evaluate as run, format_scores, load_corpus
+    from ..evaluate import evaluate as run
+    from ..evaluate import format_scores, load_corpus
     from ..pipeline import Geoparser
 
     docs = load_corpus(corpus, limit=limit)

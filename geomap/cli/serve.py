@@ -19,21 +19,42 @@ def _settings(tiles: str | None, attribution: str | None) -> Settings:
     return load_settings(tiles=tiles, tiles_attribution=attribution)
 
 
-_tiles = click.option("--tiles", metavar="URL", help="Tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (GEOMAP_TILES).")
-_attribution = click.option("--tiles-attribution", metavar="HTML", help="Attribution for --tiles (GEOMAP_TILES_ATTRIBUTION).")
+_tiles = click.option(
+    "--tiles",
+    metavar="URL",
+    help="Tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (GEOMAP_TILES).",
+)
+_attribution = click.option(
+    "--tiles-attribution", metavar="HTML", help="Attribution for --tiles (GEOMAP_TILES_ATTRIBUTION)."
+)
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every interface).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every interface)."
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
-              help="Server processes sharing the port (default: usable CPUs, at most 8; 1 where fork is missing).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process (waitress).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    metavar="N",
+    help="Server processes sharing the port (default: usable CPUs, at most 8; 1 where fork is missing).",
+)
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process (waitress)."
+)
 @_tiles
 @_attribution
 @click.option("--debug", is_flag=True, help="Flask's development server with debugging (never expose it).")
-def serve(host: str, port: int, workers: int | None, threads: int, tiles: str | None, tiles_attribution: str | None,
-          debug: bool) -> None:  # fmt: skip
+def serve(
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    tiles: str | None,
+    tiles_attribution: str | None,
+    debug: bool,
+) -> None:
     """Serve the map, the JSON API and /parse/text on HOST:PORT.
 
     On an empty store the bundled sample article is stored first, so the map
@@ -96,7 +117,13 @@ def _worker_count(asked: int | None, settings: Settings, forks: bool) -> int:
 
 
 @click.command(name="map")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path), help="HTML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="HTML file to write.",
+)
 @click.option("--q", "q", help="Part of a place name.")
 @click.option("--bbox", help="west,south,east,north in degrees.")
 @click.option("--country", help="Two-letter ISO country code.")
@@ -107,7 +134,7 @@ def _worker_count(asked: int | None, settings: Settings, forks: bool) -> int:
 @click.option("--demonyms", is_flag=True, help="Count demonym mentions too.")
 @_tiles
 @_attribution
-def map(output: Path, tiles: str | None, tiles_attribution: str | None, demonyms: bool, **given: str | None) -> None:  # noqa: A001
+def map(output: Path, tiles: str | None, tiles_attribution: str | None, demonyms: bool, **given: str | None) -> None:
     """Write the map of the stored places as one standalone HTML file (opens from disk)."""
     from ..api.params import filter_query, parse_filters
     from ..map.export import export_page

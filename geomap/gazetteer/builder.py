@@ -106,9 +106,13 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
     admin1_names.update(imported["admin1"])
     progress.update(1)
     groups: list[Iterable[sources.RawRecord]] = [
-        sources.read_continents(), sources.read_countries(sources.capital_points(cities)), regions.read_regions(cities, admin1_names),
-        regions.read_us_counties(rows), (c for c in cities if c["population"] >= min_population),
-        sources.read_features(), imported["records"].values(),
+        sources.read_continents(),
+        sources.read_countries(sources.capital_points(cities)),
+        regions.read_regions(cities, admin1_names),
+        regions.read_us_counties(rows),
+        (c for c in cities if c["population"] >= min_population),
+        sources.read_features(),
+        imported["records"].values(),
     ]
     merged: dict[str, sources.RawRecord] = {}
     for group in groups:
@@ -177,8 +181,11 @@ def _city_regions(records: list[sources.RawRecord]) -> None:
     for r in records:
         if r["kind"] != "city" or not named:
             continue
-        near = [(d, a) for a in named.get((r.get("country_code") or "", normalise(r["name"])), ())
-                if (d := _km(a["lat"], a["lon"], r["lat"], r["lon"])) <= CITY_REGION_KM]
+        near = [
+            (d, a)
+            for a in named.get((r.get("country_code") or "", normalise(r["name"])), ())
+            if (d := _km(a["lat"], a["lon"], r["lat"], r["lon"])) <= CITY_REGION_KM
+        ]
         if near:
             region = min(near, key=lambda da: da[0])[1]
             r["admin1_code"], r["admin1_name"] = region["admin1_code"], region["name"]
@@ -289,4 +296,3 @@ def build_index(directory: Path, *, quiet: bool = False, min_population: int = 0
     except OSError as exc:
         raise GazetteerError(f"cannot write the place index in {directory}: {exc.strerror or exc}") from None
     return target
-

@@ -27,11 +27,34 @@ __all__ = ["DEFAULT_FEATURE_CODES", "IMPORTED_FILE", "Imported", "load_imported"
 IMPORTED_FILE = "imported.pickle"  # kept next to the index; survives rebuilds
 
 # Feature codes imported from the geoname table by default ("P" = every code of class P).
-DEFAULT_FEATURE_CODES = frozenset({
-    "P", "A.PCLI", "A.PCLD", "A.PCLF", "A.PCLS", "A.PCLIX", "A.TERR", "A.ADM1", "A.ADM2",
-    "H.OCN", "H.SEA", "H.GULF", "H.STRT", "H.BAY", "H.LK", "H.LKS", "L.CONT", "L.RGN", "L.PEN", "L.AREA", "T.ISL",
-    "T.ISLS", "T.PEN", "T.MTS",
-})
+DEFAULT_FEATURE_CODES = frozenset(
+    {
+        "P",
+        "A.PCLI",
+        "A.PCLD",
+        "A.PCLF",
+        "A.PCLS",
+        "A.PCLIX",
+        "A.TERR",
+        "A.ADM1",
+        "A.ADM2",
+        "H.OCN",
+        "H.SEA",
+        "H.GULF",
+        "H.STRT",
+        "H.BAY",
+        "H.LK",
+        "H.LKS",
+        "L.CONT",
+        "L.RGN",
+        "L.PEN",
+        "L.AREA",
+        "T.ISL",
+        "T.ISLS",
+        "T.PEN",
+        "T.MTS",
+    }
+)
 _SKIP_LANGS = {"link", "wkdt", "post", "iata", "icao", "faac", "fr_1793", "abbr", "unlc", "tcid", "phon", "piny"}
 
 
@@ -59,8 +82,7 @@ class Imported(dict):
 
     @classmethod
     def empty(cls) -> Imported:
-        return cls(records={}, names=defaultdict(list), alternates=defaultdict(list), admin1={}, countries={},
-                   files=[])
+        return cls(records={}, names=defaultdict(list), alternates=defaultdict(list), admin1={}, countries={}, files=[])
 
 
 def load_imported(directory: Path) -> Imported:
@@ -100,8 +122,7 @@ def _int(value: str) -> int:
         return 0
 
 
-def _geoname_rows(lines: Iterable[str], codes: frozenset[str], min_population: int,
-                  out: Imported) -> int:
+def _geoname_rows(lines: Iterable[str], codes: frozenset[str], min_population: int, out: Imported) -> int:
     n = 0
     for line in lines:
         f = line.rstrip("\n").split("\t")
@@ -119,10 +140,21 @@ def _geoname_rows(lines: Iterable[str], codes: frozenset[str], min_population: i
             continue
         gid = int(f[0])
         out["records"][f"gn:{gid}"] = RawRecord(
-            id=f"gn:{gid}", name=f[1], asciiname=f[2], lat=lat, lon=lon, kind=kind_of(fclass, fcode),
-            geonameid=gid, feature_class=fclass or None, feature_code=fcode or None, country_code=f[8] or None,
-            admin1_code=f[10] or None, population=population, names=[f[1]],
-            alternates=[a for a in f[3].split(",") if a], source="GeoNames import",
+            id=f"gn:{gid}",
+            name=f[1],
+            asciiname=f[2],
+            lat=lat,
+            lon=lon,
+            kind=kind_of(fclass, fcode),
+            geonameid=gid,
+            feature_class=fclass or None,
+            feature_code=fcode or None,
+            country_code=f[8] or None,
+            admin1_code=f[10] or None,
+            population=population,
+            names=[f[1]],
+            alternates=[a for a in f[3].split(",") if a],
+            source="GeoNames import",
         )
         n += 1
     return n

@@ -131,7 +131,8 @@ class Gazetteer:
             # own name ("Washington State") is that name, not a name plus a region word.
             places, place, prior, alt = self._places, self.place, self._prior, self._alt_score
             found = [
-                (places.get(code >> 1) or place(code >> 1), True, prior[code >> 1]) if code & 1
+                (places.get(code >> 1) or place(code >> 1), True, prior[code >> 1])
+                if code & 1
                 else (places.get(code >> 1) or place(code >> 1), False, alt[code >> 1])
                 for code in value
             ]
@@ -169,14 +170,15 @@ class Gazetteer:
         at = bisect_left(self._keys, key)
         found = None
         if at < len(self._keys) and self._keys[at] == key:
-            found = tuple(self._codes[self._starts[at]:self._starts[at + 1]])
+            found = tuple(self._codes[self._starts[at] : self._starts[at + 1]])
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = found
         return found
 
-    def _collect(self, key: str, hits: dict[int, bool], *, kinds: frozenset[str] | None = None,
-                 primary: bool | None = None) -> None:
+    def _collect(
+        self, key: str, hits: dict[int, bool], *, kinds: frozenset[str] | None = None, primary: bool | None = None
+    ) -> None:
         value = self._codes_of(key)
         if value is None:
             return

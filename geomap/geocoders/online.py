@@ -82,7 +82,9 @@ class OnlineGeocoder:
             raise ConfigError(f"online_geocoder_options for {self.service!r} are not valid: {exc}") from None
         self._accepts = set(inspect.signature(self.geocoder.geocode).parameters)
         self._call = RateLimiter(
-            self.geocoder.geocode, min_delay_seconds=settings.online_geocoder_min_delay, max_retries=0,
+            self.geocoder.geocode,
+            min_delay_seconds=settings.online_geocoder_min_delay,
+            max_retries=0,
             swallow_exceptions=False,
         )
         self.cache = GeocodeCache(settings.geocoder_cache_path)

@@ -23,8 +23,8 @@ import trafilatura
 from lxml.etree import ParserError
 
 from ..errors import IngestError
-from ..textio import decode_text, refuse_binary
 from ..models import Article
+from ..textio import decode_text, refuse_binary
 
 __all__ = ["Entry", "detect_format", "read_jsonl_lines", "read_bytes", "parse_time"]
 
@@ -85,7 +85,9 @@ def detect_format(data: bytes, *, name: str = "", content_type: str = "") -> str
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"{", b"[")):
         return "json"
-    if head.startswith((b"<rss", b"<feed", b"<rdf")) or (head.startswith(b"<?xml") and re.search(rb"<(rss|feed|rdf)", head)):
+    if head.startswith((b"<rss", b"<feed", b"<rdf")) or (
+        head.startswith(b"<?xml") and re.search(rb"<(rss|feed|rdf)", head)
+    ):
         return "feed"
     if head.startswith(b"<") and re.search(rb"<(!doctype html|html|head|body)\b", head):
         return "html"
@@ -129,12 +131,19 @@ def _title_from(text: str) -> str:
     return ""
 
 
-def _article(text: str, *, title: str = "", url: str | None = None, source: str | None = None, published: Any = None) -> Article:
+def _article(
+    text: str, *, title: str = "", url: str | None = None, source: str | None = None, published: Any = None
+) -> Article:
     text = text.strip()
     if not text:
         raise IngestError("no text to geoparse")
-    return Article(text=text, title=(title or "").strip() or _title_from(text), url=url or None, source=source or None,
-                   published=parse_time(published))  # fmt: skip
+    return Article(
+        text=text,
+        title=(title or "").strip() or _title_from(text),
+        url=url or None,
+        source=source or None,
+        published=parse_time(published),
+    )
 
 
 def _read_text(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
@@ -143,17 +152,23 @@ def _read_text(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
 
 def _read_html(data: bytes, origin: str, source: str | None, url: str | None = None) -> Iterator[Entry]:
     try:
-        doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False,
-                                          date_extraction_params=_HTML_DATES)  # fmt: skip
+        doc = trafilatura.bare_extraction(
+            data, url=url, with_metadata=True, include_comments=False, date_extraction_params=_HTML_DATES
+        )
     except (ValueError, TypeError, ParserError) as exc:
         raise IngestError(f"HTML could not be parsed: {exc}") from None
     if doc is None or not (doc.text or "").strip():
         raise IngestError("no article text found in this HTML (broken markup, or a page without a main text)")
     yield Entry(
         origin,
-        _article(doc.text, title=doc.title or "", url=doc.url or url, source=source or doc.sitename or doc.hostname,
-                 published=doc.date),
-    )  # fmt: skip
+        _article(
+            doc.text,
+            title=doc.title or "",
+            url=doc.url or url,
+            source=source or doc.sitename or doc.hostname,
+            published=doc.date,
+        ),
+    )
 
 
 def _record(obj: Any, origin: str, source: str | None) -> Entry:
@@ -168,9 +183,14 @@ def _record(obj: Any, origin: str, source: str | None) -> Entry:
                 raise IngestError(f'record field "{name}" must be a string, not {type(obj[name]).__name__}')
         return Entry(
             origin,
-            _article(text, title=obj.get("title") or "", url=obj.get("url"), source=source or obj.get("source"),
-                     published=obj.get("published")),
-        )  # fmt: skip
+            _article(
+                text,
+                title=obj.get("title") or "",
+                url=obj.get("url"),
+                source=source or obj.get("source"),
+                published=obj.get("published"),
+            ),
+        )
     except IngestError as exc:
         return Entry(origin, error=exc.message)
 
@@ -235,9 +255,14 @@ def _read_feed(data: bytes, origin: str, source: str | None) -> Iterator[Entry]:
         try:
             yield Entry(
                 where,
-                _article(_strip_html(body), title=entry.get("title", ""), url=entry.get("link"), source=source or feed_title,
-                         published=entry.get("published_parsed") or entry.get("updated_parsed")),
-            )  # fmt: skip
+                _article(
+                    _strip_html(body),
+                    title=entry.get("title", ""),
+                    url=entry.get("link"),
+                    source=source or feed_title,
+                    published=entry.get("published_parsed") or entry.get("updated_parsed"),
+                ),
+            )
         except IngestError as exc:
             yield Entry(where, error=exc.message)
 
@@ -251,7 +276,9 @@ _READERS = {
 }
 
 
-def read_bytes(data: bytes, origin: str, *, fmt: str, source: str | None = None, url: str | None = None) -> Iterator[Entry]:
+def read_bytes(
+    data: bytes, origin: str, *, fmt: str, source: str | None = None, url: str | None = None
+) -> Iterator[Entry]:
     """Every article in ``data`` read as ``fmt``; a whole-input failure is one error entry."""
     try:
         refuse_binary(data)

@@ -20,7 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,7 +36,15 @@ from ..store import Store, content_hash
 from .formats import Entry
 from .sources import read_path
 
-__all__ = ["IngestReport", "ingest_paths", "ingest_article", "reprocess_stored", "seed_if_empty", "SEEDS_DIR", "BATCH_SIZE"]
+__all__ = [
+    "IngestReport",
+    "ingest_paths",
+    "ingest_article",
+    "reprocess_stored",
+    "seed_if_empty",
+    "SEEDS_DIR",
+    "BATCH_SIZE",
+]
 
 SEEDS_DIR = Path(geomap.__file__).parent / "seeds"
 # What a bundled sample's text cannot say itself (its first line is the paper's name, not the headline).
@@ -44,7 +52,7 @@ _SEED_DETAILS: dict[str, dict[str, Any]] = {
     "cyprus-mail-xi-moscow.txt": {
         "title": "China’s Xi to visit Moscow after US-Russia clash over Ukraine",
         "source": "Cyprus Mail (Reuters)",
-        "published": datetime(2023, 3, 17, tzinfo=timezone.utc),
+        "published": datetime(2023, 3, 17, tzinfo=UTC),
     },
 }
 BATCH_SIZE = 64
@@ -264,8 +272,17 @@ class _Run:
         self.bar.set_postfix(new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed))
 
 
-def _run(entries: Iterable[Entry], store: Store, *, settings: Settings | None, parser: Parser | None, workers: int,
-         reprocess: bool, progress: bool, batch_size: int) -> IngestReport:  # fmt: skip
+def _run(
+    entries: Iterable[Entry],
+    store: Store,
+    *,
+    settings: Settings | None,
+    parser: Parser | None,
+    workers: int,
+    reprocess: bool,
+    progress: bool,
+    batch_size: int,
+) -> IngestReport:
     started = time.perf_counter()
     settings = settings or load_settings()
     with _parsing(parser or _parser(settings), settings, workers) as submit:
@@ -286,25 +303,58 @@ def _run(entries: Iterable[Entry], store: Store, *, settings: Settings | None, p
     return run.report
 
 
-def ingest_paths(paths: Iterable[str | Path], store: Store, *, source: str | None = None, workers: int = 1,
-                 reprocess: bool = False, progress: bool = True, settings: Settings | None = None,
-                 parser: Parser | None = None, batch_size: int = BATCH_SIZE) -> IngestReport:  # fmt: skip
+def ingest_paths(
+    paths: Iterable[str | Path],
+    store: Store,
+    *,
+    source: str | None = None,
+    workers: int = 1,
+    reprocess: bool = False,
+    progress: bool = True,
+    settings: Settings | None = None,
+    parser: Parser | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestReport:
     """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``)."""
     entries = chain.from_iterable(read_path(p, source=source) for p in paths)
-    return _run(entries, store, settings=settings, parser=parser, workers=workers, reprocess=reprocess,
-                progress=progress, batch_size=batch_size)  # fmt: skip
+    return _run(
+        entries,
+        store,
+        settings=settings,
+        parser=parser,
+        workers=workers,
+        reprocess=reprocess,
+        progress=progress,
+        batch_size=batch_size,
+    )
 
 
-def reprocess_stored(store: Store, *, workers: int = 1, progress: bool = True, settings: Settings | None = None,
-                     parser: Parser | None = None, batch_size: int = BATCH_SIZE) -> IngestReport:  # fmt: skip
+def reprocess_stored(
+    store: Store,
+    *,
+    workers: int = 1,
+    progress: bool = True,
+    settings: Settings | None = None,
+    parser: Parser | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestReport:
     """Re-parse every stored article (after a gazetteer or model change), replacing its mentions."""
     entries = (Entry(f"article {a.id}", a) for a in store.iter_articles())
-    return _run(entries, store, settings=settings, parser=parser, workers=workers, reprocess=True,
-                progress=progress, batch_size=batch_size)  # fmt: skip
+    return _run(
+        entries,
+        store,
+        settings=settings,
+        parser=parser,
+        workers=workers,
+        reprocess=True,
+        progress=progress,
+        batch_size=batch_size,
+    )
 
 
-def ingest_article(store: Store, article: Article, *, parser: Parser | None = None,
-                   settings: Settings | None = None) -> tuple[int, bool]:  # fmt: skip
+def ingest_article(
+    store: Store, article: Article, *, parser: Parser | None = None, settings: Settings | None = None
+) -> tuple[int, bool]:
     """Parse and store one article (the API's POST); a stored text is not parsed again."""
     if not article.text or not article.text.strip():
         raise IngestError("the article has no text to geoparse")
@@ -333,8 +383,16 @@ def seed_if_empty(store: Store, settings: Settings, *, parser: Parser | None = N
     """
     if not settings.seed_on_first_run or settings.database_url or store.stats()["articles"]:
         return 0
-    report = _run(_seed_entries(), store, settings=settings, parser=parser, workers=1, reprocess=False,
-                  progress=False, batch_size=BATCH_SIZE)  # fmt: skip
+    report = _run(
+        _seed_entries(),
+        store,
+        settings=settings,
+        parser=parser,
+        workers=1,
+        reprocess=False,
+        progress=False,
+        batch_size=BATCH_SIZE,
+    )
     if report.failed:
         origin, reason = report.failed[0]
         raise IngestError(f"the bundled sample {origin} could not be ingested: {reason}")

@@ -6,7 +6,6 @@ machine) becomes an error ``Entry`` so the caller can report it and go on.
 
 from __future__ import annotations
 
-import socket
 import sys
 import urllib.error
 import urllib.request
@@ -28,14 +27,14 @@ def fetch_url(url: str, *, timeout: float = _TIMEOUT) -> tuple[bytes, str, str]:
     """(body, Content-Type, final URL) of an http(s) URL; raises ``OSError`` with a clear reason."""
     request = urllib.request.Request(url, headers={"User-Agent": f"geomap/{_version}"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked by caller)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read(MAX_INPUT_BYTES + 1)
             if len(body) > MAX_INPUT_BYTES:
                 raise OSError(f"larger than {MAX_INPUT_BYTES // 2**20} MB")
             return body, response.headers.get("Content-Type", ""), response.geturl()
     except urllib.error.HTTPError as exc:
         raise OSError(f"the server answered HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, socket.timeout, ConnectionError) as exc:
+    except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise OSError(
             f"cannot reach it ({reason}); this machine looks offline or the host is unreachable. "
@@ -63,7 +62,10 @@ def _read_file(path: Path, source: str | None) -> Iterator[Entry]:
                 yield from read_jsonl_lines(fh, origin, source)
             return
         if path.stat().st_size > MAX_INPUT_BYTES:
-            yield Entry(origin, error=f"larger than {MAX_INPUT_BYTES // 2**20} MB; split it (or use JSON Lines, read as a stream)")
+            yield Entry(
+                origin,
+                error=f"larger than {MAX_INPUT_BYTES // 2**20} MB; split it (or use JSON Lines, read as a stream)",
+            )
             return
         data = path.read_bytes()
     except IngestError as exc:

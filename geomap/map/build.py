@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,8 +54,10 @@ def export_csp(html: str, tiles: str) -> str:
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
         for body in _INLINE_SCRIPT.findall(html)
     )
-    policy = (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
-              f"img-src data: {tile_origin(tiles)}; base-uri 'none'; form-action 'none'")
+    policy = (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+        f"img-src data: {tile_origin(tiles)}; base-uri 'none'; form-action 'none'"
+    )
     return html.replace("<head>", f'<head>\n<meta http-equiv="Content-Security-Policy" content="{policy}">', 1)
 
 
@@ -114,8 +116,7 @@ def build_map(settings: Settings, options: dict[str, Any], *, inline: bool, titl
     ``inline`` embeds every script and stylesheet (the export); otherwise they
     are linked from ``/assets`` (the live page). No CDN is referenced either way.
     """
-    fmap = folium.Map(location=(30, 20), zoom_start=3, min_zoom=2, tiles=None, control_scale=True,
-                      world_copy_jump=True)
+    fmap = folium.Map(location=(30, 20), zoom_start=3, min_zoom=2, tiles=None, control_scale=True, world_copy_jump=True)
     fmap.default_js = []  # Folium's CDN scripts and styles: replaced by PAGE_JS/PAGE_CSS
     fmap.default_css = []
     tiles = folium.TileLayer(
@@ -127,7 +128,7 @@ def build_map(settings: Settings, options: dict[str, Any], *, inline: bool, titl
     tiles.default_js = []
     tiles.default_css = []
     tiles.add_to(fmap)
-    stamped = dict(options, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    stamped = dict(options, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     GeomapLayer(tiles, stamped, inline=inline, title=title).add_to(fmap)
     return fmap
 

@@ -11,8 +11,18 @@ from typing import Any
 __all__ = ["PLACE_FIELDS", "place_feature", "feature_collection", "places_csv", "script_json"]
 
 PLACE_FIELDS = (
-    "id", "name", "lat", "lon", "kind", "geonameid", "country_code", "admin1_name",
-    "population", "mentions", "articles", "last_published",
+    "id",
+    "name",
+    "lat",
+    "lon",
+    "kind",
+    "geonameid",
+    "country_code",
+    "admin1_name",
+    "population",
+    "mentions",
+    "articles",
+    "last_published",
 )
 
 
@@ -58,6 +68,9 @@ def script_json(value: Any) -> str:
     """JSON that cannot end a ``<script>`` element or open an HTML comment, whatever strings it holds."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
     return (
-        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
     )

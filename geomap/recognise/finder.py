@@ -22,7 +22,25 @@ Lookup = Callable[[str], list[Candidate]]
 
 MAX_NGRAM = 5
 # Lower-case words allowed inside a multi-word name ("Isle of Man", "Rio de Janeiro").
-_CONNECTORS = ("of", "de", "del", "da", "do", "du", "la", "le", "les", "el", "al", "upon", "on", "am", "an", "der", "sur")
+_CONNECTORS = (
+    "of",
+    "de",
+    "del",
+    "da",
+    "do",
+    "du",
+    "la",
+    "le",
+    "les",
+    "el",
+    "al",
+    "upon",
+    "on",
+    "am",
+    "an",
+    "der",
+    "sur",
+)
 _SUFFIXES = tuple(sorted(set(REGION_SUFFIXES) - {"oblast'"}))
 _WORD = r"(?:[dl]['\u2019])?[A-Z\u00c0-\u00de][\w'\u2019.\-]*"  # "Côte d'Ivoire"
 # A run of capitalised words, with connectors inside and a region word ("Donetsk region") at the end.
@@ -48,9 +66,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]*[A
 def _clean(word: str, lexicon: Lexicon) -> str:
     """A word without trailing possessive or full stop, unless the stop is part of it ("U.S.", "Ill.")."""
     word = _POSSESSIVE.sub("", word)
-    if word.endswith(".") and not (
-        word in lexicon.abbreviations or word in _SHORT_FORMS or _INITIALS.match(word)
-    ):
+    if word.endswith(".") and not (word in lexicon.abbreviations or word in _SHORT_FORMS or _INITIALS.match(word)):
         word = word.rstrip(".")
     return word
 
@@ -93,11 +109,15 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
             continue
         ref = lexicon.demonyms.get(surface)
         if ref is not None:
-            return Found(start, start + len(surface), surface, "demonym", kind="demonym", lookup=ref.place, country=ref.country)
+            return Found(
+                start, start + len(surface), surface, "demonym", kind="demonym", lookup=ref.place, country=ref.country
+            )
         ref = lexicon.abbreviations.get(surface)
         if ref is not None:
             if ref.context == "any":
-                return Found(start, start + len(surface), surface, "abbreviation", lookup=ref.place, country=ref.country)
+                return Found(
+                    start, start + len(surface), surface, "abbreviation", lookup=ref.place, country=ref.country
+                )
             continue
         if (surface.isupper() and len(surface) <= 3) or len(surface) < 2:
             continue  # "AP", "CEO": acronyms, not places
@@ -112,7 +132,7 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
             hit = Found(start, start + len(surface), surface, "gazetteer", candidates=cands)
             if j - i > 1 and not any(c.primary for c in cands):
                 # An alternate name only ("Dublin City"): a shorter primary name wins ("Dublin").
-                shorter = _match_at(text, words[:j - 1], i, lookup, lexicon)
+                shorter = _match_at(text, words[: j - 1], i, lookup, lexicon)
                 if shorter is not None and any(c.primary for c in shorter.candidates):
                     return shorter
             return hit
@@ -130,7 +150,7 @@ def _shouted(text: str, start: int, end: int) -> bool:
         before = text[:start].rstrip()
     if not before or before[-1] in '.!?"\n\u201d:':
         return True
-    around = before[-40:] + text[end:end + 40]
+    around = before[-40:] + text[end : end + 40]
     letters = [ch for ch in around if ch.isalpha()]
     shouting = not letters or sum(ch.isupper() for ch in letters) / len(letters) > 0.6
     return shouting or _AFTER_DATELINE_PLACE.match(text, end) is not None
@@ -146,8 +166,17 @@ def _hyphen_parts(word: tuple[int, str], lookup: Lookup, lexicon: Lexicon) -> li
             ref = lexicon.abbreviations.get(clean) or lexicon.demonyms.get(clean)
             if ref is not None and ref.context == "any":
                 demonym = clean in lexicon.demonyms
-                out.append(Found(pos, pos + len(clean), clean, "demonym" if demonym else "abbreviation",
-                                 kind="demonym" if demonym else "toponym", lookup=ref.place, country=ref.country))
+                out.append(
+                    Found(
+                        pos,
+                        pos + len(clean),
+                        clean,
+                        "demonym" if demonym else "abbreviation",
+                        kind="demonym" if demonym else "toponym",
+                        lookup=ref.place,
+                        country=ref.country,
+                    )
+                )
             elif len(clean) > 3:
                 cands = lookup(clean)
                 if cands:
@@ -203,5 +232,9 @@ def sentence_bounds(text: str, start: int, end: int, *, reach: int = 600) -> tup
     for m in _SENTENCE_END.finditer(text, lo, start):
         s = m.end()
     m = _SENTENCE_END.search(text, end, min(len(text), end + reach))
-    e = m.start() + 1 if m is not None and text[m.start()] in ".!?" else (m.start() if m else min(len(text), end + reach))
+    e = (
+        m.start() + 1
+        if m is not None and text[m.start()] in ".!?"
+        else (m.start() if m else min(len(text), end + reach))
+    )
     return s, max(e, end)

@@ -51,7 +51,9 @@ def load_pipeline(settings: Settings) -> Language:
     try:
         nlp = spacy.load(name, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
     except (OSError, ImportError, ValueError) as exc:
-        raise ModelError(f"spaCy pipeline {name!r} cannot be loaded ({exc}); install it or set GEOMAP_SPACY_MODEL") from None
+        raise ModelError(
+            f"spaCy pipeline {name!r} cannot be loaded ({exc}); install it or set GEOMAP_SPACY_MODEL"
+        ) from None
     if "ner" not in nlp.pipe_names:
         raise ModelError(f"spaCy pipeline {name!r} has no named-entity recogniser; choose another model")
     # Components NER does not listen to (a standalone tok2vec feeding only the parser) are dropped.

@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from spacy.language import Language
 
@@ -121,8 +122,11 @@ class Recogniser:
         covering = [_covering(f, ents, starts) for f in found]
         # One sense per document, the other way: a name NER calls a person twice is a person wherever
         # NER was silent ("Trapani said ... in Los Angeles Trapani produced").
-        persons = Counter(f.text for f, e in zip(found, covering)
-                          if e is not None and e.label == "PERSON" and (e.start, e.end) == (f.start, f.end))
+        persons = Counter(
+            f.text
+            for f, e in zip(found, covering)
+            if e is not None and e.label == "PERSON" and (e.start, e.end) == (f.start, f.end)
+        )
         for f, ent in zip(found, covering):
             if ent is not None:
                 f.label = ent.label
@@ -148,24 +152,28 @@ class Recogniser:
     def _ner_places(self, text: str, ent: Entity) -> Iterator[Found]:
         """NER place spans, cleaned ("the Donetsk region's" → "Donetsk region"), split on commas."""
         pos = ent.start
-        for part in text[ent.start:ent.end].split(","):
+        for part in text[ent.start : ent.end].split(","):
             start = pos + len(part) - len(part.lstrip())
             pos += len(part) + 1
             piece = part.strip()
             lead = _LEADING.match(piece)
             if lead:
                 start += lead.end()
-                piece = piece[lead.end():]
+                piece = piece[lead.end() :]
             while piece and not piece.endswith(self._dotted) and (trail := _TRAILING.search(piece)):
                 piece = piece[: trail.start()].rstrip()
             if not piece or piece in self.lexicon.demonyms or _ORG_HEAD.match(text, start + len(piece)):
                 continue
             ref = self.lexicon.abbreviations.get(piece)
             if ref is not None:
-                yield Found(start, start + len(piece), piece, "ner", label=ent.label, lookup=ref.place, country=ref.country)
+                yield Found(
+                    start, start + len(piece), piece, "ner", label=ent.label, lookup=ref.place, country=ref.country
+                )
                 continue
             cands = self.lookup(piece)
-            if piece.lower() in self.lexicon.stopnames and not any(c.primary and c.place.kind in _SURE_KINDS for c in cands[:3]):
+            if piece.lower() in self.lexicon.stopnames and not any(
+                c.primary and c.place.kind in _SURE_KINDS for c in cands[:3]
+            ):
                 continue  # "March", "Lincoln": NER's place reading of a stop-listed word needs a country or state
             if cands:
                 yield Found(start, start + len(piece), piece, "ner", label=ent.label, candidates=cands)
@@ -225,13 +233,17 @@ def _sure(f: Found) -> bool:
     First-level regions are not: many share a person's name (Nelson, Flores, Virginia), and a
     region rarely "says" anything the way "Moscow said" does.
     """
-    return any(c.primary and (c.place.kind in _PERSON_PROOF_KINDS or c.place.population >= 100_000)
-               for c in f.candidates[:3])
+    return any(
+        c.primary and (c.place.kind in _PERSON_PROOF_KINDS or c.place.population >= 100_000) for c in f.candidates[:3]
+    )
 
 
 def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
-    """'Ohio Department of Development', 'University of Georgia', 'D-Charleston': a place opening an organisation name or after 'of' or a hyphen."""
-    before = text[ent.start:f.start]
+    """A place opening an organisation name or after 'of' or a hyphen.
+
+    'Ohio Department of Development', 'University of Georgia', 'D-Charleston'.
+    """
+    before = text[ent.start : f.start]
     return _LEADING.sub("", before).strip() == "" or before.rstrip().endswith((" of", "-"))
 
 
@@ -253,7 +265,7 @@ def _people(text: str, ents: Sequence[Entity]) -> set[str]:
     out = set()
     for e in ents:
         if e.label == "PERSON":
-            words = [_TRAILING.sub("", w) for w in text[e.start:e.end].split()]
+            words = [_TRAILING.sub("", w) for w in text[e.start : e.end].split()]
             if len(words) > 1:
                 out.update((words[0], words[-1]))
     return out
@@ -262,20 +274,22 @@ def _people(text: str, ents: Sequence[Entity]) -> set[str]:
 def _qualified_names(text: str, found: Sequence[Found]) -> set[str]:
     """Names the text itself qualifies as places ("Greer, South Carolina"): never people's names."""
     out = set()
-    for a, b in zip(found, found[1:]):
-        if b.source == "abbreviation" or any(c.primary and c.place.kind in {"admin1", "country"} for c in b.candidates[:3]):
-            if _QUALIFIER_GAP.fullmatch(text, a.end, b.start):
-                out.add(a.text)
+    for a, b in pairwise(found):
+        qualifier = b.source == "abbreviation" or any(
+            c.primary and c.place.kind in {"admin1", "country"} for c in b.candidates[:3]
+        )
+        if qualifier and _QUALIFIER_GAP.fullmatch(text, a.end, b.start):
+            out.add(a.text)
     return out
 
 
 def _lowercase_words(text: str) -> set[str]:
     """Words the text also writes in lower case ('mobile', 'reading'): common words, not names."""
-    return {w for w in re.findall(r"(?<![\w.])([a-z][a-z]+)\b", text)}
+    return set(re.findall(r"(?<![\w.])([a-z][a-z]+)\b", text))
 
 
 def _sentence_initial(text: str, start: int) -> bool:
-    before = text[max(0, start - 3):start].strip()
+    before = text[max(0, start - 3) : start].strip()
     return start == 0 or before == "" or before[-1:] in {".", "!", "?", '"', "\u201c", "\n"}
 
 

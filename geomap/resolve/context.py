@@ -70,7 +70,9 @@ class Context:
     regions: Counter[tuple[str, str]] = field(default_factory=Counter)
     qualifier_of: dict[int, int] = field(default_factory=dict)  # mention index -> index of its qualifier
     home: Place | None = None  # the dateline's place
-    points: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # place id -> lat, lon (radians), weight
+    points: dict[str, tuple[float, float, float]] = field(
+        default_factory=dict
+    )  # place id -> lat, lon (radians), weight
     named_regions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # region -> ids of places naming it
     own: list[Votes] = field(default_factory=list)  # each mention's own votes (left out when ranking it)
     cues: list[Cues] = field(default_factory=list)
@@ -135,7 +137,7 @@ def build_context(text: str, found: Sequence[Found], candidates: Sequence[Sequen
             ctx.home = cands[0].place
     for i in range(len(found) - 1):
         a, b = found[i], found[i + 1]
-        if candidates[i + 1] and _QUALIFIER_GAP.match(text[a.end:b.start]) and b.kind != "demonym":
+        if candidates[i + 1] and _QUALIFIER_GAP.match(text[a.end : b.start]) and b.kind != "demonym":
             ctx.qualifier_of[i] = i + 1
             ctx.cues[i + 1].qualifies = tuple(c.place for c in candidates[i][:10])
     for members in _lists(text, found):
@@ -145,8 +147,11 @@ def build_context(text: str, found: Sequence[Found], candidates: Sequence[Sequen
 
 
 def _typed(text: str, f: Found) -> str | None:
-    if (_REGION_AFTER.match(text, f.end) or _REGION_AFTER.search(f.text)
-            or _REGION_BEFORE.search(text, max(0, f.start - 20), f.start)):
+    if (
+        _REGION_AFTER.match(text, f.end)
+        or _REGION_AFTER.search(f.text)
+        or _REGION_BEFORE.search(text, max(0, f.start - 20), f.start)
+    ):
         return "admin1"
     if _CITY_BEFORE.search(text, max(0, f.start - 15), f.start):
         return "city"
@@ -159,9 +164,9 @@ def _lists(text: str, found: Sequence[Found]) -> list[list[int]]:
     run: list[int] = []
     for i in range(len(found)):
         if run:
-            gap = text[found[i - 1].end:found[i].start]
+            gap = text[found[i - 1].end : found[i].start]
             if _LIST_END.match(gap):
-                out.append(run + [i])
+                out.append([*run, i])
                 run = []
                 continue
             if not _LIST_COMMA.match(gap):

@@ -28,9 +28,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..distance import EARTH_RADIUS_KM
 from ..models import Candidate, Place
 from .context import Context, level, region_key
-from ..distance import EARTH_RADIUS_KM
 
 __all__ = ["WEIGHTS", "rank", "confidence", "contains"]
 

@@ -49,7 +49,9 @@ def snippet(text: str, sentence: tuple[int, int], start: int, end: int) -> str:
 MAX_POINTS = 60  # nearness looks at the document's heaviest places only: bounded work on huge texts
 
 
-def _points(best: Sequence[Candidate | None], cands_all: Sequence[list[Candidate]]) -> dict[str, tuple[float, float, float]]:
+def _points(
+    best: Sequence[Candidate | None], cands_all: Sequence[list[Candidate]]
+) -> dict[str, tuple[float, float, float]]:
     """Where pass one put the mentions: place id -> (lat, lon in radians, summed confidence)."""
     points: dict[str, list[float]] = {}
     for i, c in enumerate(best):
@@ -63,7 +65,9 @@ def _points(best: Sequence[Candidate | None], cands_all: Sequence[list[Candidate
 class Resolver:
     """Turns found names into ``Mention``s with places, and computes the document focus."""
 
-    def __init__(self, gazetteer: Gazetteer, lookup: Lookup, *, landmarks: bool = False, alternatives: int = ALTERNATIVES) -> None:
+    def __init__(
+        self, gazetteer: Gazetteer, lookup: Lookup, *, landmarks: bool = False, alternatives: int = ALTERNATIVES
+    ) -> None:
         """``alternatives``: how many ranked candidates each Mention keeps (training the ranker wants all)."""
         self.gazetteer = gazetteer
         self.lookup = lookup
@@ -78,8 +82,11 @@ class Resolver:
         cands_all = [c for _, c in pairs]
         for cands in cands_all:
             for c in cands:
-                c.features = {"prior": c.score, "shadowed": c.features.get("shadowed", 0.0),
-                              "seat": c.features.get("seat", 0.0)}
+                c.features = {
+                    "prior": c.score,
+                    "shadowed": c.features.get("shadowed", 0.0),
+                    "seat": c.features.get("seat", 0.0),
+                }
         ctx = build_context(text, found, cands_all)
         best = self._pass(found, cands_all, ctx)
         ctx.points = _points(best, cands_all)
@@ -166,7 +173,9 @@ class Resolver:
             for i in members:
                 for c in cands_all[i]:
                     totals[c.place.id] += c.score
-            winner = settled.get(name) if not qual and settled.get(name) in totals else max(totals, key=totals.__getitem__)
+            winner = (
+                settled.get(name) if not qual and settled.get(name) in totals else max(totals, key=totals.__getitem__)
+            )
             if qual:
                 settled.setdefault(name, winner)
             for i in members:

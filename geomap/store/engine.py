@@ -33,7 +33,9 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL (e.g. sqlite:///path/geomap.sqlite)") from None
+        raise StoreError(
+            f"database URL {url!r} is not a valid SQLAlchemy URL (e.g. sqlite:///path/geomap.sqlite)"
+        ) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         folder = Path(parsed.database).expanduser().parent
         try:

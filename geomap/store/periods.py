@@ -94,7 +94,10 @@ def mention_counts(conds: list[ColumnElement[bool]]) -> Select:
 def mostly_after(conn: Connection, since: datetime) -> bool:
     """Whether most of the stored time span lies after ``since`` (then its complement is read instead)."""
     first, last = conn.execute(  # two subqueries: each is one index probe, a joint min/max scans the index
-        select(select(func.min(articles.c.published)).scalar_subquery(), select(func.max(articles.c.published)).scalar_subquery())
+        select(
+            select(func.min(articles.c.published)).scalar_subquery(),
+            select(func.max(articles.c.published)).scalar_subquery(),
+        )
     ).one()
     return first is not None and since > first and (last - since) > (since - first)
 
@@ -125,7 +128,9 @@ def _raw_parts(raw: Raw, conds: list[ColumnElement[bool]], source: str | None, s
         if source is not None:
             dated.append(articles.c.source == source)
         # The articles first: a day's worth of articles reads only their mentions.
-        parts.append(_signed(mention_counts([*conds, mentions.c.article_id.in_(select(articles.c.id).where(*dated))]), sign))
+        parts.append(
+            _signed(mention_counts([*conds, mentions.c.article_id.in_(select(articles.c.id).where(*dated))]), sign)
+        )
     return parts
 
 
@@ -134,8 +139,12 @@ def _signed(part: Select, sign: int) -> Select:
     if sign > 0:
         return part
     sub = part.subquery()
-    return select(sub.c.place_id, (-sub.c.mentions).label("mentions"), (-sub.c.articles).label("articles"),
-                  cast(null(), DateTime).label("last_published"))  # fmt: skip
+    return select(
+        sub.c.place_id,
+        (-sub.c.mentions).label("mentions"),
+        (-sub.c.articles).label("articles"),
+        cast(null(), DateTime).label("last_published"),
+    )
 
 
 def period_counts(
@@ -173,8 +182,10 @@ def period_counts(
         else:
             total = _summed(_cell_parts([("A", None, None)], cell_conds, 1))
         # ("M", None, None): the undated articles, which no date range holds
-        taken = _summed([*_cell_parts([*cells, ("M", None, None)], cell_conds, -1), *_raw_parts(raw, raw_conds, source, -1)],
-                        positive=False)  # fmt: skip
+        taken = _summed(
+            [*_cell_parts([*cells, ("M", None, None)], cell_conds, -1), *_raw_parts(raw, raw_conds, source, -1)],
+            positive=False,
+        )
         left = total.c.mentions + func.coalesce(taken.c.mentions, 0)
         return (
             select(

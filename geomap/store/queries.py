@@ -311,7 +311,9 @@ def newest_mentions(conn: Connection, place_ids: list[str], f: Filters, per_plac
                 *_mention_cols(),
                 mentions.c.place_id,
                 *(c.label(f"a_{c.name}") for c in _ARTICLE_COLS),
-                func.row_number().over(**by_place, order_by=(*_newest_first(), mentions.c.start_char, mentions.c.id)).label("rank"),
+                func.row_number()
+                .over(**by_place, order_by=(*_newest_first(), mentions.c.start_char, mentions.c.id))
+                .label("rank"),
                 func.count().over(**by_place).label("total"),
             )
             .select_from(joined)
@@ -382,7 +384,8 @@ def get_article(conn: Connection, article_id: int) -> dict[str, Any] | None:
         )
         .select_from(
             mentions.outerjoin(places, places.c.id == mentions.c.place_id).outerjoin(
-                s, and_(s.c.place_id == places.c.id, s.c.all_kinds == False)  # noqa: E712 (SQL expression)
+                s,
+                and_(s.c.place_id == places.c.id, s.c.all_kinds == False),  # noqa: E712 (SQL expression)
             )
         )
         .where(mentions.c.article_id == int(article_id))

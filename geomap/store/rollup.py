@@ -144,8 +144,18 @@ def apply(conn: Connection, left: list[dict[str, Any]], arrived: list[dict[str, 
         dn, da = n_new - n_old, len(arts_new) - len(arts_old)
         if key not in existing:
             if dn > 0:
-                inserts.append({"place_id": key[0], "all_kinds": key[1], "grain": key[2], "period": key[3],
-                                "source": key[4], "mentions": dn, "articles": da, "last_published": last_new})  # fmt: skip
+                inserts.append(
+                    {
+                        "place_id": key[0],
+                        "all_kinds": key[1],
+                        "grain": key[2],
+                        "period": key[3],
+                        "source": key[4],
+                        "mentions": dn,
+                        "articles": da,
+                        "last_published": last_new,
+                    }
+                )
             continue
         cell_id, n, a, last, duplicates = existing[key]
         deletes += duplicates
@@ -158,7 +168,9 @@ def apply(conn: Connection, left: list[dict[str, Any]], arrived: list[dict[str, 
             last = last_new
         elif dn == 0 and da == 0 and not duplicates:
             continue
-        updates.append({"cid": cell_id, "n": n + dn, "a": a + da, "p": last, "key": key, "recount": bool(arts_old - arts_new)})
+        updates.append(
+            {"cid": cell_id, "n": n + dn, "a": a + da, "p": last, "key": key, "recount": bool(arts_old - arts_new)}
+        )
     c = place_periods.c
     if deletes:
         for i in range(0, len(deletes), 500):
@@ -168,25 +180,35 @@ def apply(conn: Connection, left: list[dict[str, Any]], arrived: list[dict[str, 
             u["p"] = _newest(conn, u["key"])
     if updates:
         conn.execute(
-            place_periods.update().where(c.id == bindparam("cid")).values(
-                mentions=bindparam("n"), articles=bindparam("a"), last_published=bindparam("p")),
+            place_periods.update()
+            .where(c.id == bindparam("cid"))
+            .values(mentions=bindparam("n"), articles=bindparam("a"), last_published=bindparam("p")),
             [{k: u[k] for k in ("cid", "n", "a", "p")} for u in updates],
-        )  # fmt: skip
+        )
     if inserts:
         conn.execute(insert(place_periods), inserts)
 
 
 def fill(conn: Connection, batch: int = 2_000) -> None:
-    """Count every stored mention into an empty ``place_periods`` (the schema upgrade), a batch of articles at a time."""
+    """Count every stored mention into an empty ``place_periods`` (the schema upgrade), a batch of articles at once."""
     last = 0
     while True:
-        ids = [r[0] for r in conn.execute(select(articles.c.id).where(articles.c.id > last).order_by(articles.c.id).limit(batch))]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                select(articles.c.id).where(articles.c.id > last).order_by(articles.c.id).limit(batch)
+            )
+        ]
         if not ids:
             return
         rows = conn.execute(
             select(mentions.c.place_id, mentions.c.kind, mentions.c.article_id, articles.c.published, articles.c.source)
             .join(articles, articles.c.id == mentions.c.article_id)
-            .where(and_(mentions.c.article_id >= ids[0], mentions.c.article_id <= ids[-1], mentions.c.place_id.is_not(None)))
+            .where(
+                and_(
+                    mentions.c.article_id >= ids[0], mentions.c.article_id <= ids[-1], mentions.c.place_id.is_not(None)
+                )
+            )
         )
         apply(conn, [], [dict(r._mapping) for r in rows])
         last = ids[-1]

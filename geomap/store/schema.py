@@ -20,10 +20,6 @@ from collections.abc import Callable
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    and_,
-    bindparam,
-    case,
-    or_,
     Column,
     DateTime,
     Float,
@@ -34,9 +30,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
+    bindparam,
+    case,
     func,
     insert,
     inspect,
+    or_,
     select,
 )
 from sqlalchemy.engine import Connection
@@ -155,7 +155,10 @@ place_periods = Table(
 # Filters read a range of periods (or one source's all-time cells) from this covering index.
 Index(
     "ix_place_periods_range",
-    *(place_periods.c[n] for n in ("all_kinds", "grain", "period", "source", "place_id", "mentions", "articles", "last_published")),
+    *(
+        place_periods.c[n]
+        for n in ("all_kinds", "grain", "period", "source", "place_id", "mentions", "articles", "last_published")
+    ),
 )
 
 _V1_TABLES = [schema_version, articles, places, mentions]
@@ -187,7 +190,9 @@ def create_schema(conn: Connection, version: int = SCHEMA_VERSION) -> None:
 def _v1_to_v2(conn: Connection) -> None:
     """Add the maintained per-place counts and fill them from the stored mentions."""
     place_stats.create(conn)
-    ids = [row[0] for row in conn.execute(select(mentions.c.place_id).where(mentions.c.place_id.is_not(None)).distinct())]
+    ids = [
+        row[0] for row in conn.execute(select(mentions.c.place_id).where(mentions.c.place_id.is_not(None)).distinct())
+    ]
     refresh_place_stats(conn, ids)
 
 
@@ -272,7 +277,9 @@ def add_to_place_stats(conn: Connection, new: list[dict]) -> None:
     ids = sorted({pid for pid, _ in deltas})
     existing: set[tuple[str, bool]] = set()
     for i in range(0, len(ids), 500):
-        rows = conn.execute(select(place_stats.c.place_id, place_stats.c.all_kinds).where(place_stats.c.place_id.in_(ids[i : i + 500])))
+        rows = conn.execute(
+            select(place_stats.c.place_id, place_stats.c.all_kinds).where(place_stats.c.place_id.in_(ids[i : i + 500]))
+        )
         existing.update((p, bool(k)) for p, k in rows)
     params = [
         {"pid": pid, "scope": k, "n": n, "a": len(arts), "p": last} for (pid, k), (n, arts, last) in deltas.items()
@@ -287,14 +294,24 @@ def add_to_place_stats(conn: Connection, new: list[dict]) -> None:
             .values(
                 mentions=s.mentions + bindparam("n"),
                 articles=s.articles + bindparam("a"),
-                last_published=case((and_(p.is_not(None), or_(s.last_published.is_(None), s.last_published < p)), p),
-                                    else_=s.last_published),
-            ),  # fmt: skip
+                last_published=case(
+                    (and_(p.is_not(None), or_(s.last_published.is_(None), s.last_published < p)), p),
+                    else_=s.last_published,
+                ),
+            ),
             updates,
         )
     if inserts:
         conn.execute(
             insert(place_stats),
-            [{"place_id": x["pid"], "all_kinds": x["scope"], "mentions": x["n"], "articles": x["a"], "last_published": x["p"]}
-             for x in inserts],
-        )  # fmt: skip
+            [
+                {
+                    "place_id": x["pid"],
+                    "all_kinds": x["scope"],
+                    "mentions": x["n"],
+                    "articles": x["a"],
+                    "last_published": x["p"],
+                }
+                for x in inserts
+            ],
+        )

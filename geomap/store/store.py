@@ -166,7 +166,9 @@ class Store:
             left: list[dict[str, Any]] = []
             arrived: list[dict[str, Any]] = []
             for article_id, parsed in items:
-                article = conn.execute(select(articles.c.published, articles.c.source).where(articles.c.id == article_id)).first()
+                article = conn.execute(
+                    select(articles.c.published, articles.c.source).where(articles.c.id == article_id)
+                ).first()
                 if article is None:
                     raise StoreError(f"no stored article has id {article_id}; list them with the API's /api/articles")
                 stamp = {"published": article.published, "source": article.source}  # what the period cells count by
@@ -218,7 +220,9 @@ class Store:
         with self._read() as conn:
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
-                rows = conn.execute(select(articles.c.content_hash, articles.c.id).where(articles.c.content_hash.in_(chunk)))
+                rows = conn.execute(
+                    select(articles.c.content_hash, articles.c.id).where(articles.c.content_hash.in_(chunk))
+                )
                 found.update({h: int(a) for h, a in rows})
         return found
 
@@ -228,7 +232,14 @@ class Store:
         while True:
             with self._read() as conn:
                 rows = conn.execute(
-                    select(articles.c.id, articles.c.title, articles.c.text, articles.c.url, articles.c.source, articles.c.published)
+                    select(
+                        articles.c.id,
+                        articles.c.title,
+                        articles.c.text,
+                        articles.c.url,
+                        articles.c.source,
+                        articles.c.published,
+                    )
                     .where(articles.c.id > last)
                     .order_by(articles.c.id)
                     .limit(batch)

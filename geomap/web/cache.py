@@ -61,8 +61,12 @@ class _Watcher:
 
 def _key(environ: WSGIEnvironment) -> Key:
     """What an answer depends on: the URL and whether the client takes gzip (the ``Vary`` header)."""
-    return (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-            "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower())
+    return (
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower(),
+    )
 
 
 class ResponseCache:
@@ -71,8 +75,9 @@ class ResponseCache:
     Bounded by ``max_entries`` and by ``max_bytes`` of bodies, per process.
     """
 
-    def __init__(self, sqlite_path: str | None, max_entries: int = 512, max_bytes: int = 128 << 20,
-                 watchers: int = 8) -> None:  # fmt: skip
+    def __init__(
+        self, sqlite_path: str | None, max_entries: int = 512, max_bytes: int = 128 << 20, watchers: int = 8
+    ) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[Key, _Entry] = OrderedDict()
         self._max = max_entries

@@ -15,8 +15,15 @@ from flask import Flask, Response, request
 
 __all__ = ["install_compression", "accepts_gzip", "gzip_bytes", "gzip_file"]
 
-_TYPES = {"application/json", "application/geo+json", "text/html", "text/css", "text/csv",
-          "text/javascript", "application/javascript"}
+_TYPES = {
+    "application/json",
+    "application/geo+json",
+    "text/html",
+    "text/css",
+    "text/csv",
+    "text/javascript",
+    "application/javascript",
+}
 _MIN_BYTES = 1400
 
 

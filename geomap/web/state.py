@@ -72,7 +72,11 @@ class Services:
         if self._cache is None:
             store = self.store
             url = store.engine.url
-            path = url.database if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") else None
+            path = (
+                url.database
+                if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+                else None
+            )
             with self._lock:
                 if self._cache is None:
                     self._cache = ResponseCache(path)

@@ -13,6 +13,7 @@ also get SIGTERM if the parent is killed outright (Linux), so none is orphaned.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -113,7 +114,7 @@ def _child(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads
         run_waitress(make_app(), sock, threads)
     except (SystemExit, KeyboardInterrupt):
         pass
-    except BaseException as exc:  # noqa: BLE001  # reported in one line; the parent decides what follows
+    except BaseException as exc:  # reported in one line; the parent decides what follows
         print(f"geomap: worker {os.getpid()} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         code = 1
     finally:
@@ -139,10 +140,8 @@ def _spawn(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads
 def _stop_all(children: dict[int, float]) -> None:
     """SIGTERM every child, wait for them, SIGKILL any still running after ``_STOP_SECONDS``."""
     for pid in children:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + _STOP_SECONDS
     while children and time.monotonic() < deadline:
         pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -162,8 +161,9 @@ def _describe(status: int) -> str:
     return f"exited with code {os.waitstatus_to_exitcode(status)}"
 
 
-def serve_forked(make_app: Callable[[], WSGIApplication], sock: socket.socket, workers: int, threads: int,
-                 say: Callable[[str], None]) -> None:  # fmt: skip
+def serve_forked(
+    make_app: Callable[[], WSGIApplication], sock: socket.socket, workers: int, threads: int, say: Callable[[str], None]
+) -> None:
     """Fork ``workers`` children serving ``sock`` and supervise them until SIGTERM or Ctrl-C.
 
     ``make_app`` runs in each child after the fork. Raises GeomapError when a
@@ -180,8 +180,10 @@ def serve_forked(make_app: Callable[[], WSGIApplication], sock: socket.socket, w
             if started is None:
                 continue
             if time.monotonic() - started < _STARTUP_SECONDS:
-                raise GeomapError(f"worker {pid} {_describe(status)} right after starting; "
-                                  "see its message above (stopping the other workers)")  # fmt: skip
+                raise GeomapError(
+                    f"worker {pid} {_describe(status)} right after starting; "
+                    "see its message above (stopping the other workers)"
+                )
             say(f"geomap: worker {pid} {_describe(status)}; starting a new one")
             children[_spawn(make_app, sock, threads)] = time.monotonic()
     except _Stop:
