@@ -1,4 +1,4 @@
-"""Gazetteer benchmark: first build time, cold load time, lookups per second, resident memory.
+"""Place index benchmark: first build time, cold load time, lookups per second, resident memory.
 
     python benchmarks/gazetteer.py            # builds a fresh index in a temporary folder first
     python benchmarks/gazetteer.py --no-build # measures the index at GEOMAP_GAZETTEER_DIR / the data dir
@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 
 from geomap.config import load_settings
-from geomap.gazetteer import Gazetteer, build_index, get_gazetteer
+from geomap.gazetteer import PlaceIndex, build_index, get_gazetteer
 
 _LOAD = """
 import sys, time
 t = time.perf_counter()
-from geomap.gazetteer import Gazetteer
-g = Gazetteer(sys.argv[1])
+from geomap.gazetteer import PlaceIndex
+g = PlaceIndex(sys.argv[1])
 print(time.perf_counter() - t, len(g))
 """
 
@@ -41,7 +41,7 @@ def cold_load(directory: Path, runs: int) -> list[float]:
     return out
 
 
-def query_mix(gaz: Gazetteer, n: int, seed: int = 1) -> list[str]:
+def query_mix(gaz: PlaceIndex, n: int, seed: int = 1) -> list[str]:
     """Names as text would give them: indexed names in mixed case, variants, and misses."""
     rng = random.Random(seed)
     names = []
@@ -96,7 +96,7 @@ def main() -> None:
             f"(min {min(loads):.3f}, max {max(loads):.3f}; import + unpickle in a fresh interpreter)"
         )
         t = time.perf_counter()
-        gaz = Gazetteer(directory)
+        gaz = PlaceIndex(directory)
         print(f"warm load:        {time.perf_counter() - t:8.3f} s (this process)")
         print(f"places:           {len(gaz):8,d}   names: {gaz.info()['names']:,}")
         queries = query_mix(gaz, args.lookups)

@@ -19,7 +19,7 @@ from spacy.language import Language
 
 from .config import Settings, load_settings
 from .errors import InputError
-from .gazetteer import Gazetteer, get_gazetteer
+from .gazetteer import PlaceIndex, get_gazetteer
 from .models import Candidate, ParsedDocument
 from .recognise import Found, Recogniser
 from .recognise.finder import DATELINE, DATELINE_WINDOW, sentence_bounds
@@ -50,7 +50,7 @@ class Geoparser:
         self,
         settings: Settings | None = None,
         *,
-        gazetteer: Gazetteer | None = None,
+        gazetteer: PlaceIndex | None = None,
         nlp: Language | None = None,
         landmarks: bool = False,
         alternatives: int = ALTERNATIVES,
@@ -67,7 +67,7 @@ class Geoparser:
         self._lock = threading.Lock()
 
     @property
-    def gazetteer(self) -> Gazetteer:
+    def gazetteer(self) -> PlaceIndex:
         if self._gazetteer is None:
             self._gazetteer = get_gazetteer(self.settings)
         return self._gazetteer

@@ -8,14 +8,14 @@ from dataclasses import fields
 import pytest
 
 from geomap.config import load_settings
-from geomap.gazetteer import Gazetteer, get_gazetteer, normalise
+from geomap.gazetteer import PlaceIndex, get_gazetteer, normalise
 from geomap.gazetteer.outline import outline_centre
 from geomap.gazetteer.records import decode_record, encode_record
 from geomap.models import Place
 
 
 @pytest.fixture(scope="session")
-def gaz() -> Gazetteer:
+def gaz() -> PlaceIndex:
     return get_gazetteer(load_settings(), quiet=True)
 
 
@@ -115,7 +115,7 @@ OTHER_NAMES = [
 
 
 @pytest.mark.parametrize(("name", "lat", "lon"), ISSUE_NAMES + OTHER_NAMES, ids=lambda v: str(v))
-def test_top_candidate_is_within_161_km(gaz: Gazetteer, name: str, lat: float, lon: float) -> None:
+def test_top_candidate_is_within_161_km(gaz: PlaceIndex, name: str, lat: float, lon: float) -> None:
     found = gaz.lookup(name)
     assert found, f"no candidate for {name}"
     top = found[0].place
@@ -134,7 +134,7 @@ def test_top_candidate_is_within_161_km(gaz: Gazetteer, name: str, lat: float, l
         ("Europe", "continent"),
     ],
 )
-def test_kind_of_top_candidate(gaz: Gazetteer, name: str, kind: str) -> None:
+def test_kind_of_top_candidate(gaz: PlaceIndex, name: str, kind: str) -> None:
     assert gaz.lookup(name)[0].place.kind == kind
 
 
@@ -156,7 +156,7 @@ def test_kind_of_top_candidate(gaz: Gazetteer, name: str, kind: str) -> None:
         ("UK", "Britain"),
     ],
 )
-def test_spellings_find_the_same_place(gaz: Gazetteer, a: str, b: str) -> None:
+def test_spellings_find_the_same_place(gaz: PlaceIndex, a: str, b: str) -> None:
     assert gaz.lookup(a)[0].place.id == gaz.lookup(b)[0].place.id
 
 
@@ -175,7 +175,7 @@ def test_spellings_find_the_same_place(gaz: Gazetteer, a: str, b: str) -> None:
         ("Cook County", "Cook County"),
     ],
 )
-def test_region_words_and_exonyms(gaz: Gazetteer, name: str, expected: str) -> None:
+def test_region_words_and_exonyms(gaz: PlaceIndex, name: str, expected: str) -> None:
     top = gaz.lookup(name)[0].place
     assert top.name == expected
     if name in ("Washington State", "Cook County"):
@@ -199,21 +199,21 @@ def test_normalise_folds_variants(a: str, b: str) -> None:
 
 
 @pytest.mark.parametrize("junk", ["", "   ", "x" * 10_000, "\x00\x07\n\t", "!!!", "...", "—", "🙂"])
-def test_bad_input_gives_nothing(gaz: Gazetteer, junk: str) -> None:
+def test_bad_input_gives_nothing(gaz: PlaceIndex, junk: str) -> None:
     assert gaz.lookup(junk) == []
 
 
-def test_non_string_input_gives_nothing(gaz: Gazetteer) -> None:
+def test_non_string_input_gives_nothing(gaz: PlaceIndex) -> None:
     assert gaz.lookup(None) == []  # type: ignore[arg-type]
     assert None not in gaz
 
 
-def test_membership(gaz: Gazetteer) -> None:
+def test_membership(gaz: PlaceIndex) -> None:
     assert "Bakhmut" in gaz and "the Black Sea" in gaz and "Donetsk Oblast" in gaz
     assert "Qwertyuiop" not in gaz and "" not in gaz and "x" * 10_000 not in gaz
 
 
-def test_primary_and_alternate_names_are_told_apart(gaz: Gazetteer) -> None:
+def test_primary_and_alternate_names_are_told_apart(gaz: PlaceIndex) -> None:
     found = gaz.lookup("Poland")
     assert found[0].place.kind == "country" and found[0].primary
     connecticut = [c for c in found if c.place.country_code == "US" and c.place.admin1_code == "CT"]
@@ -222,12 +222,12 @@ def test_primary_and_alternate_names_are_told_apart(gaz: Gazetteer) -> None:
     assert all(c.score < found[0].score for c in connecticut)
 
 
-def test_scores_are_sorted(gaz: Gazetteer) -> None:
+def test_scores_are_sorted(gaz: PlaceIndex) -> None:
     scores = [c.score for c in gaz.lookup("Springfield")]
     assert len(scores) > 5 and scores == sorted(scores, reverse=True)
 
 
-def test_cities_carry_region_and_country_names(gaz: Gazetteer) -> None:
+def test_cities_carry_region_and_country_names(gaz: PlaceIndex) -> None:
     bakhmut = gaz.lookup("Bakhmut")[0].place
     assert bakhmut.id == "gn:713174" and bakhmut.geonameid == 713174
     assert bakhmut.country_name == "Ukraine" and "Donetsk" in (bakhmut.admin1_name or "")
@@ -253,7 +253,7 @@ def test_cities_carry_region_and_country_names(gaz: Gazetteer) -> None:
         ("Khimki", "RU", "Moskovskaja oblast'"),
     ],
 )
-def test_city_regions_and_capitals_name_their_region(gaz: Gazetteer, name: str, cc: str, region: str) -> None:
+def test_city_regions_and_capitals_name_their_region(gaz: PlaceIndex, name: str, cc: str, region: str) -> None:
     city = next(c.place for c in gaz.lookup(name) if c.place.kind == "city" and c.place.country_code == cc)
     assert city.admin1_name == region
     linked = gaz.admin1(cc, city.admin1_code or "")
@@ -272,18 +272,18 @@ def test_city_regions_and_capitals_name_their_region(gaz: Gazetteer, name: str, 
         ("E.U.", 6695072, 50.8386, 4.37599),
     ],
 )
-def test_historical_and_supranational_names(gaz: Gazetteer, name: str, gid: int, lat: float, lon: float) -> None:
+def test_historical_and_supranational_names(gaz: PlaceIndex, name: str, gid: int, lat: float, lon: float) -> None:
     top = gaz.lookup(name)[0]
     assert top.primary and top.place.geonameid == gid and top.place.kind == "region"
     assert (top.place.lat, top.place.lon) == (lat, lon)
 
 
-def test_two_letter_keys_stay_rare(gaz: Gazetteer) -> None:
+def test_two_letter_keys_stay_rare(gaz: PlaceIndex) -> None:
     assert gaz.lookup("EU")[0].place.name == "European Union" and len(gaz.lookup("EU")) == 1
     assert gaz.lookup("US")[0].place.kind == "country" and gaz.lookup("Ru") == []
 
 
-def test_repeated_lookups_give_equal_fresh_candidates(gaz: Gazetteer) -> None:
+def test_repeated_lookups_give_equal_fresh_candidates(gaz: PlaceIndex) -> None:
     for name in ("Springfield", "Kyiv Oblast", "Zaporizhzhya", "KYIV", "nowhere at all"):
         first = gaz.lookup(name)
         again = gaz.lookup(name)
@@ -337,7 +337,7 @@ def test_outline_centre_of_simple_shapes() -> None:
     assert outline_centre(None) is None and outline_centre({"type": "Point", "coordinates": [1, 2]}) is None
 
 
-def test_country_points_sit_near_the_middle(gaz: Gazetteer) -> None:
+def test_country_points_sit_near_the_middle(gaz: PlaceIndex) -> None:
     # GeoNames' own Canada point lies in Alberta; the middle of Canada is east of it.
     ca = gaz.country("CA")
     assert ca is not None and ca.geonameid == 6251999 and km(ca.lat, ca.lon, 60.0, -95.0) < 50
@@ -349,18 +349,18 @@ def test_country_points_sit_near_the_middle(gaz: Gazetteer) -> None:
 
 
 @pytest.mark.parametrize(("old", "cc"), [("Zaire", "CD"), ("Ceylon", "LK"), ("Persia", "IR"), ("Siam", "TH")])
-def test_former_country_names_mean_todays_country(gaz: Gazetteer, old: str, cc: str) -> None:
+def test_former_country_names_mean_todays_country(gaz: PlaceIndex, old: str, cc: str) -> None:
     top = gaz.lookup(old)[0].place
     assert top.kind == "country" and top.country_code == cc
 
 
 @pytest.mark.parametrize(("name", "full"), [("Frankfurt", "Frankfurt am Main"), ("Acapulco", "Acapulco de Juárez")])
-def test_a_citys_everyday_short_name_is_its_own(gaz: Gazetteer, name: str, full: str) -> None:
+def test_a_citys_everyday_short_name_is_its_own(gaz: PlaceIndex, name: str, full: str) -> None:
     top = gaz.lookup(name)[0]
     assert top.place.name == full and top.primary
 
 
-def test_country_admin1_get_nearest(gaz: Gazetteer) -> None:
+def test_country_admin1_get_nearest(gaz: PlaceIndex) -> None:
     ua = gaz.country("ua")
     assert ua is not None and ua.name == "Ukraine" and ua.geonameid == 690791
     assert gaz.country("US").lat == pytest.approx(39.76)
@@ -377,7 +377,7 @@ def test_country_admin1_get_nearest(gaz: Gazetteer) -> None:
     assert gaz.nearest(91, 0) == []
 
 
-def test_info_reports_counts_and_versions(gaz: Gazetteer) -> None:
+def test_info_reports_counts_and_versions(gaz: PlaceIndex) -> None:
     info = gaz.info()
     assert info["places"] == len(gaz) >= 230_000
     assert info["by_kind"]["city"] > 200_000 and info["by_kind"]["water"] >= 100
@@ -391,12 +391,12 @@ def test_damaged_index_is_a_clear_error(tmp_path, content: bytes) -> None:
 
     (tmp_path / "index.pickle").write_bytes(content)
     with pytest.raises(GazetteerError, match="geomap gazetteer build"):
-        Gazetteer(tmp_path)
+        PlaceIndex(tmp_path)
     with pytest.raises(GazetteerError, match="no place index"):
-        Gazetteer(tmp_path / "missing")
+        PlaceIndex(tmp_path / "missing")
 
 
-def test_every_own_feature_is_indexed_under_its_name(gaz: Gazetteer) -> None:
+def test_every_own_feature_is_indexed_under_its_name(gaz: PlaceIndex) -> None:
     import csv
     from importlib.resources import files
 

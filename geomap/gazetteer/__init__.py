@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from .builder import build_index
-from .index import Gazetteer, clear_cache, get_gazetteer
+from .index import PlaceIndex, clear_cache, get_gazetteer
 from .normalise import normalise
 
-__all__ = ["Gazetteer", "get_gazetteer", "clear_cache", "build_index", "normalise"]
+__all__ = ["PlaceIndex", "get_gazetteer", "clear_cache", "build_index", "normalise"]

@@ -24,7 +24,7 @@ from .builder import FORMAT_VERSION, INDEX_FILE, build_index, expected_stamp
 from .normalise import normalise, split_region_suffix
 from .records import FIELD_SEP, decode_record
 
-__all__ = ["Gazetteer", "get_gazetteer", "clear_cache"]
+__all__ = ["PlaceIndex", "get_gazetteer", "clear_cache"]
 
 # Kinds a name followed by "region", "oblast", "province"... can mean.
 _REGION_KINDS = frozenset({"admin1", "admin2", "region"})
@@ -35,7 +35,7 @@ _MEMO_SIZE = 1 << 18  # names and keys whose codes and ranked places are remembe
 _REGION_WORD = re.compile(r"\b(?:oblast|region|province|governorate|prefecture|krai|kray|voivodeship|raion|rayon)\b")
 
 
-class Gazetteer:
+class PlaceIndex:
     """A read-only place index loaded from ``<directory>/index.pickle``."""
 
     def __init__(self, directory: Path) -> None:
@@ -280,13 +280,13 @@ def _ring(row: int, col: int, r: int) -> Iterator[tuple[int, int]]:
                 yield row + dr, (col + dc + 180) % 360 - 180
 
 
-_CACHE: dict[Path, Gazetteer] = {}
+_CACHE: dict[Path, PlaceIndex] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def get_gazetteer(
     settings: Settings | None = None, *, rebuild: bool = False, quiet: bool = False, min_population: int | None = None
-) -> Gazetteer:
+) -> PlaceIndex:
     """The process-wide gazetteer for ``settings.gazetteer_path``, built first if missing or stale.
 
     A rebuild keeps the old index's ``min_population`` unless one is given.
@@ -300,7 +300,7 @@ def get_gazetteer(
         previous = 0
         if (directory / INDEX_FILE).exists():
             try:
-                gaz = Gazetteer(directory)
+                gaz = PlaceIndex(directory)
                 previous = gaz.info()["min_population"]
             except GazetteerError:
                 gaz = None  # damaged: rebuild below
@@ -308,7 +308,7 @@ def get_gazetteer(
                 gaz = None
         if gaz is None:
             build_index(directory, quiet=quiet, min_population=previous if min_population is None else min_population)
-            gaz = Gazetteer(directory)
+            gaz = PlaceIndex(directory)
         _CACHE[directory] = gaz
         return gaz
 

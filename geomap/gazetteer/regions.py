@@ -59,7 +59,7 @@ def _strip_suffix(key: str, words: frozenset[str] = _SUFFIXES) -> str:
 def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], str]) -> Iterator[RawRecord]:
     """Every iso3166-2 subdivision: those GeoNames treats as first level as ``admin1``, the rest ``admin2``.
 
-    Each region gets the GeoNames admin1 code its cities carry (so ``Gazetteer.admin1``
+    Each region gets the GeoNames admin1 code its cities carry (so ``PlaceIndex.admin1``
     finds it from a city); US states also get their GeoNames ids. Second-level areas
     (Dorset, Nueva Ecija, French départements) name their first-level region.
     """

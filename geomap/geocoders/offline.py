@@ -15,8 +15,7 @@ from geopy.point import Point
 
 from ..config import Settings
 from ..errors import InputError
-from ..gazetteer import Gazetteer as PlaceIndex
-from ..gazetteer import get_gazetteer
+from ..gazetteer import PlaceIndex, get_gazetteer
 from ..models import Candidate, Place
 
 __all__ = ["Gazetteer", "place_location", "country_filter"]

@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from ..gazetteer import Gazetteer, normalise
+from ..gazetteer import PlaceIndex, normalise
 from ..models import Candidate, FocusPlace, Mention, Place
 from ..recognise.spans import Found
 from .candidates import candidates_for
@@ -66,7 +66,7 @@ class Resolver:
     """Turns found names into ``Mention``s with places, and computes the document focus."""
 
     def __init__(
-        self, gazetteer: Gazetteer, lookup: Lookup, *, landmarks: bool = False, alternatives: int = ALTERNATIVES
+        self, gazetteer: PlaceIndex, lookup: Lookup, *, landmarks: bool = False, alternatives: int = ALTERNATIVES
     ) -> None:
         """``alternatives``: how many ranked candidates each Mention keeps (training the ranker wants all)."""
         self.gazetteer = gazetteer
