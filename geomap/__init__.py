@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import GeomapError
 from .models import Article, Candidate, FocusPlace, Mention, ParsedDocument, Place
 
@@ -27,9 +28,8 @@ __all__ = [
     "ParsedDocument",
     "Article",
     "GeomapError",
+    "__version__",
 ]
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

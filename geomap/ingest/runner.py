@@ -27,8 +27,6 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
-import geomap
-
 from ..config import Settings, load_settings
 from ..errors import GazetteerError, IngestError, ModelError
 from ..models import Article, ParsedDocument
@@ -46,7 +44,7 @@ __all__ = [
     "BATCH_SIZE",
 ]
 
-SEEDS_DIR = Path(geomap.__file__).parent / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # What a bundled sample's text cannot say itself (its first line is the paper's name, not the headline).
 _SEED_DETAILS: dict[str, dict[str, Any]] = {
     "cyprus-mail-xi-moscow.txt": {

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from .. import __version__ as _version
+from .._version import __version__ as _version
 from ..errors import IngestError
 from ..textio import refuse_binary
 from .formats import Entry, detect_format, read_bytes, read_jsonl_lines
