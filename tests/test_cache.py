@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from geomap.config import load_settings
 from geomap.models import Article, Mention, ParsedDocument, Place
 from geomap.store import open_store
-from geomap.web import create_app
-from geomap.web.cache import ResponseCache
+from geomap.store.version import DataVersion
+from geomap.web import RESPONSE_CACHE, create_app
 
 LVIV = Place("gn:702550", "Lviv", 49.83826, 24.02324, "city", geonameid=702550, country_code="UA", population=717803)
 
@@ -92,15 +92,15 @@ def test_errors_other_methods_and_uncached_views_always_reach_flask(app: Flask, 
 def test_every_thread_sees_a_commit(tmp_path: Path) -> None:
     """Each thread reads its own connection's counter; one commit moves the version every thread reports."""
     _store(tmp_path, 1)
-    cache = ResponseCache(str(tmp_path / "geomap.sqlite"))
+    version = DataVersion(str(tmp_path / "geomap.sqlite"))
     seen: dict[str, list[int | None]] = {"a": [], "b": []}
     first, committed = threading.Barrier(3, timeout=10), threading.Barrier(3, timeout=10)
 
     def reader(name: str) -> None:
-        seen[name].append(cache.version())
+        seen[name].append(version.current())
         first.wait()
         committed.wait()
-        seen[name].append(cache.version())
+        seen[name].append(version.current())
 
     threads = [threading.Thread(target=reader, args=(n,)) for n in seen]
     for t in threads:
@@ -110,13 +110,13 @@ def test_every_thread_sees_a_commit(tmp_path: Path) -> None:
     committed.wait()
     for t in threads:
         t.join(timeout=10)
-    cache.close()
+    version.close()
     assert all(None not in v and len(v) == 2 for v in seen.values())
     assert min(v[1] for v in seen.values()) > max(v[0] for v in seen.values())  # type: ignore[type-var]
 
 
 def test_byte_budget_evicts_least_recently_used(app: Flask, client: FlaskClient) -> None:
-    cache = app.extensions["geomap"].cache
+    cache = app.extensions[RESPONSE_CACHE]
     client.get("/api/articles?limit=50")
     size = cache._bytes
     assert size > 1000
@@ -159,14 +159,14 @@ def test_pool_connections_share_one_baseline(tmp_path: Path) -> None:
     """The pool's connections start together (no bump on first use); a connection opened later bumps once."""
     _store(tmp_path, 1)
     path = str(tmp_path / "geomap.sqlite")
-    pooled = ResponseCache(path, watchers=4)
+    pooled = DataVersion(path, watchers=4)
     seen: list[int | None] = []
-    threads = [threading.Thread(target=lambda: seen.append(pooled.version())) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: seen.append(pooled.current())) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=10)
-    late = ResponseCache(path, watchers=0)
-    assert seen == [0, 0, 0, 0] and [late.version(), late.version()] == [1, 1]
+    late = DataVersion(path, watchers=0)
+    assert seen == [0, 0, 0, 0] and [late.current(), late.current()] == [1, 1]
     pooled.close()
     late.close()

@@ -19,7 +19,8 @@ from geomap.errors import StoreError
 from geomap.models import Article, Mention, ParsedDocument, Place
 from geomap.store import SCHEMA_VERSION, Filters, open_store
 from geomap.store.engine import make_engine
-from geomap.store.schema import articles, create_schema, mentions, places, schema_version
+from geomap.store.migrate import create_schema
+from geomap.store.schema import articles, mentions, places, schema_version
 
 MOSCOW = Place("gn:524901", "Moscow", 55.75, 37.62, "city", geonameid=524901, country_code="RU", population=10_381_222)
 RUSSIA = Place("gn:2017370", "Russia", 60.0, 100.0, "country", geonameid=2017370, country_code="RU")
@@ -310,7 +311,8 @@ def test_maintained_counts_equal_a_full_recount(store):
     """Counts added batch by batch agree with counting every mention again."""
     from sqlalchemy import select
 
-    from geomap.store.schema import place_stats, refresh_place_stats
+    from geomap.store.schema import place_stats
+    from geomap.store.stats import refresh_place_stats
 
     texts = [f"Day {i}: Moscow, Kyiv and the Black Sea." for i in range(30)]
     for chunk in range(0, 30, 7):

@@ -20,9 +20,10 @@ from geomap.config import load_settings
 from geomap.models import Article, Mention, ParsedDocument
 from geomap.store import SCHEMA_VERSION, Filters, open_store
 from geomap.store.engine import make_engine
+from geomap.store.migrate import create_schema
 from geomap.store.periods import plan
 from geomap.store.rollup import fill
-from geomap.store.schema import create_schema, place_periods
+from geomap.store.schema import place_periods
 
 PLACES = [MOSCOW, KYIV, FIJI, BLACK_SEA, RUSSIA]
 SOURCES = ["wire", "paper", None]

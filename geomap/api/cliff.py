@@ -15,10 +15,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..errors import InputError
-from ..gazetteer import get_gazetteer
 from ..models import FocusPlace, Mention, ParsedDocument, Place
-from ..web.state import services
-from .params import parse_bool
+from ..textparams import parse_bool
+from .services import services
 
 __all__ = ["cliff", "cliff_results"]
 
@@ -44,7 +43,7 @@ def _geonameid(place: Place | None) -> int | str:
 
 
 def _cliff_place(place: Place) -> dict[str, Any]:
-    gazetteer = get_gazetteer(services().settings)
+    gazetteer = services().gazetteer
     cc = place.country_code or ""
     country = gazetteer.country(cc) if cc else None
     state = gazetteer.admin1(cc, place.admin1_code) if cc and place.admin1_code else None

@@ -10,11 +10,13 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..errors import GeomapError, InputError, NotFoundError
 from ..map.export import MAP_LIMIT, map_data
 from ..map.features import feature_collection, place_feature, places_csv
-from ..web.cache import cached
-from ..web.security import require_api_key
-from ..web.state import services
+from ..store import Filters
+from ..textparams import parse_bool, parse_choice
+from .auth import require_api_key
 from .body import article_from_json, json_object, text_field
-from .params import parse_bool, parse_choice, parse_filters, parse_page
+from .caching import cached
+from .params import parse_page
+from .services import services
 
 __all__ = ["api"]
 
@@ -33,7 +35,7 @@ def ok(payload: dict[str, Any], status: int = 200) -> Response:
 def places_list() -> Response:
     """Places under the filters, most mentioned first, as JSON, GeoJSON or CSV."""
     fmt = parse_choice(request.args, "format", ("json", "geojson", "csv"), "json")
-    filters = parse_filters(request.args)
+    filters = Filters.from_args(request.args)
     limit, offset = parse_page(request.args, default_limit=100)
     page = services().store.places(filters, limit=limit, offset=offset)
     if fmt == "geojson":
@@ -51,7 +53,7 @@ def places_list() -> Response:
 @cached
 def place_detail(place_id: str) -> Response:
     """One place and its mentions (newest article first), under the same filters."""
-    filters = parse_filters(request.args)
+    filters = Filters.from_args(request.args)
     limit, offset = parse_page(request.args, default_limit=20, max_limit=500)
     store = services().store
     place = store.place(place_id)
@@ -65,7 +67,7 @@ def place_detail(place_id: str) -> Response:
 @cached
 def map_places() -> Response:
     """The map's data: GeoJSON of the most mentioned places under the filters."""
-    filters = parse_filters(request.args)
+    filters = Filters.from_args(request.args)
     limit, _ = parse_page(request.args, default_limit=MAP_LIMIT, max_limit=50_000)
     body = map_data(services().store, filters, limit=limit)
     return Response(jsonify(body).get_data(), mimetype="application/geo+json")
@@ -75,7 +77,7 @@ def map_places() -> Response:
 @cached
 def articles_list() -> Response:
     """Stored articles under the filters, newest first."""
-    filters = parse_filters(request.args)
+    filters = Filters.from_args(request.args)
     limit, offset = parse_page(request.args, default_limit=50)
     return ok(services().store.articles(filters, limit=limit, offset=offset).to_dict())
 

@@ -136,15 +136,13 @@ def _worker_count(asked: int | None, settings: Settings, forks: bool) -> int:
 @_attribution
 def map(output: Path, tiles: str | None, tiles_attribution: str | None, demonyms: bool, **given: str | None) -> None:
     """Write the map of the stored places as one standalone HTML file (opens from disk)."""
-    from ..api.params import filter_query, parse_filters
     from ..map.export import export_page
-    from ..store import open_store
+    from ..store import Filters, open_store
 
-    args = {k: v for k, v in given.items() if v}
-    if demonyms:
-        args["demonyms"] = "true"
-    filters = parse_filters(args)
+    options = {**given, "demonyms": "true" if demonyms else None}  # the options as Filters.from_args reads them
+    filters = Filters.from_args(options)
     settings = _settings(tiles, tiles_attribution)
-    html = export_page(settings, open_store(settings), filters, filter_query(args))
+    shown = {name: value for name, value in options.items() if value}
+    html = export_page(settings, open_store(settings), filters, shown)
     output.write_text(html, encoding="utf-8")
     click.echo(f"Wrote {output} ({len(html.encode()) // 1024} KiB; assets and data inline).", err=True)

@@ -7,8 +7,9 @@ creating or upgrading its schema.
 
 from __future__ import annotations
 
-from .queries import Filters, Page
+from .filters import FILTER_PARAMS, Filters
+from .queries import Page
 from .schema import SCHEMA_VERSION
 from .store import Store, content_hash, open_store
 
-__all__ = ["Store", "open_store", "Filters", "Page", "content_hash", "SCHEMA_VERSION"]
+__all__ = ["Store", "open_store", "Filters", "FILTER_PARAMS", "Page", "content_hash", "SCHEMA_VERSION"]

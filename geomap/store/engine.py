@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..errors import StoreError
 
-__all__ = ["make_engine", "is_sqlite", "integrity_check", "WRITE"]
+__all__ = ["make_engine", "is_sqlite", "sqlite_file", "integrity_check", "WRITE"]
 
 # Execution option a connection sets to say "this transaction will write".
 WRITE = "geomap_write"
@@ -26,6 +26,14 @@ _BUSY_TIMEOUT_MS = 30_000
 def is_sqlite(engine: Engine) -> bool:
     """Whether the engine talks to SQLite (and this module's PRAGMAs apply)."""
     return engine.dialect.name == "sqlite"
+
+
+def sqlite_file(engine: Engine) -> str | None:
+    """The path of the SQLite file behind ``engine``; None for other backends and in-memory databases."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
 
 
 def make_engine(url: str) -> Engine:

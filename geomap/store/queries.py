@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, 
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.selectable import Subquery
 
+from .filters import Filters
 from .periods import mention_counts, mostly_after, period_counts
 from .schema import articles, mentions, place_stats, places
 
@@ -33,32 +34,6 @@ __all__ = [
     "list_articles",
     "get_article",
 ]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the map and the API narrow results by; every field optional.
-
-    ``q`` matches place names (substring, case-insensitive); ``bbox`` is
-    (west, south, east, north) in degrees, west > east crossing the
-    antimeridian; ``since``/``until`` bound the article's publication time
-    (inclusive); ``demonyms`` False counts only ``"toponym"`` mentions.
-    """
-
-    q: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
-    country: str | None = None
-    kind: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    source: str | None = None
-    article_id: int | None = None
-    demonyms: bool = False
-
-    @property
-    def on_articles(self) -> bool:
-        """Whether any filter concerns the articles (not just the places)."""
-        return any(v is not None for v in (self.since, self.until, self.source, self.article_id))
 
 
 @dataclass

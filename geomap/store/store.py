@@ -9,6 +9,7 @@ with the mentions. Every SQLAlchemy failure leaves this module as a
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,18 +24,12 @@ from ..errors import StoreError
 from ..models import Article, ParsedDocument, Place
 from . import queries, rollup
 from .engine import WRITE, integrity_check, make_engine
-from .queries import Filters, Page, to_utc
-from .schema import (
-    SCHEMA_VERSION,
-    add_to_place_stats,
-    articles,
-    create_schema,
-    current_version,
-    mentions,
-    places,
-    refresh_place_stats,
-    upgrade,
-)
+from .filters import Filters
+from .migrate import create_schema, current_version, upgrade
+from .queries import Page, to_utc
+from .schema import SCHEMA_VERSION, articles, mentions, places
+from .stats import add_to_place_stats, refresh_place_stats
+from .version import DataVersion
 
 __all__ = ["Store", "open_store", "content_hash"]
 
@@ -68,6 +63,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._where = engine.url.render_as_string(hide_password=True)
+        self._version: DataVersion | None = None
+        self._version_lock = threading.Lock()
 
     # --- plumbing -------------------------------------------------------------
 
@@ -102,7 +99,22 @@ class Store:
 
     def close(self) -> None:
         """Release the pooled connections (the store reopens them on the next call)."""
+        if self._version is not None:
+            self._version.close()
+            self._version = None
         self.engine.dispose()
+
+    def data_version(self) -> int | None:
+        """A number that moves whenever the database changed, whoever wrote; None: this backend cannot tell.
+
+        Answers computed at one version are still right while it stays the same
+        (the response cache relies on that); see ``version.DataVersion``.
+        """
+        if self._version is None:
+            with self._version_lock:
+                if self._version is None:
+                    self._version = DataVersion.of(self.engine)
+        return self._version.current()
 
     def integrity_check(self) -> str:
         """The backend's integrity verdict ("ok" when sound)."""

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..api import api, cliff, openapi
+from ..api.services import EXTENSION, Services
 from ..config import Settings, load_settings
-from .cache import CacheLayer
+from .cache import CacheLayer, ResponseCache
 from .compress import install_compression
 from .errors import register_error_handlers
+from .pages import assets, pages
 from .security import install_security_headers
-from .state import EXTENSION, Services
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "RESPONSE_CACHE"]
+
+RESPONSE_CACHE = "geomap.response_cache"  # key of the app's ResponseCache in app.extensions
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for ``settings`` (default: ``load_settings()``)."""
-    from ..api.cliff import cliff
-    from ..api.openapi import openapi
-    from ..api.routes import api
-    from .pages import assets, pages
-
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
@@ -35,5 +34,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     install_security_headers(app, settings)
     install_compression(app)
-    app.wsgi_app = CacheLayer(app.wsgi_app, services.opened_cache)  # type: ignore[method-assign]
+    cache = app.extensions[RESPONSE_CACHE] = ResponseCache()
+    app.wsgi_app = CacheLayer(app.wsgi_app, services.opened_data_version, cache)  # type: ignore[method-assign]
     return app

@@ -15,30 +15,29 @@ still matches. The version follows SQLite's ``PRAGMA data_version``, which
 moves whenever any other connection commits (this process's writes, another
 ``geomap serve`` worker, ``geomap ingest``), so an answer is never served
 stale after a commit that finished before the request arrived. Other
-backends are not cached.
+backends are not cached. The version comes from the store
+(``Store.data_version``); views opt in with ``api.caching.cached``.
 """
 
 from __future__ import annotations
 
-import queue
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from flask import request
+from ..api.caching import CACHE_VERSION
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["CacheLayer", "ResponseCache", "cached"]
+__all__ = ["CacheLayer", "ResponseCache"]
 
-F = TypeVar("F", bound=Callable[..., Any])
 Key = tuple[str, str, str, bool]
 
-_VERSION = "geomap.cache_version"  # environ key: the view may be cached at this database version
+MAX_ENTRIES = 512  # answers kept per process
+MAX_BYTES = 128 << 20  # bytes of answers kept per process
+MAX_PLAIN = 4096  # URLs remembered as not cacheable (pages, assets, errors)
 
 
 class _Entry(NamedTuple):
@@ -46,17 +45,6 @@ class _Entry(NamedTuple):
     status: str
     headers: list[tuple[str, str]]
     body: bytes
-
-
-class _Watcher:
-    """One connection and the ``data_version`` it last reported (None: no baseline yet)."""
-
-    def __init__(self, path: str, baseline: bool) -> None:
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.seen: int | None = self.read() if baseline else None
-
-    def read(self) -> int:
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
 
 def _key(environ: WSGIEnvironment) -> Key:
@@ -70,74 +58,27 @@ def _key(environ: WSGIEnvironment) -> Key:
 
 
 class ResponseCache:
-    """LRU of final (status 200) GET responses keyed by URL and encoding, valid for one database version.
+    """LRU of final (status 200) GET responses keyed by URL and encoding, each tagged with its data version.
 
     Bounded by ``max_entries`` and by ``max_bytes`` of bodies, per process.
     """
 
-    def __init__(
-        self, sqlite_path: str | None, max_entries: int = 512, max_bytes: int = 128 << 20, watchers: int = 8
-    ) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[Key, _Entry] = OrderedDict()
         self._max = max_entries
         self._max_bytes = max_bytes  # identity bodies are large (the whole map's GeoJSON: ~2 MB)
         self._bytes = 0
-        self._path = sqlite_path
-        self._idle: queue.SimpleQueue[_Watcher] = queue.SimpleQueue()
-        self._all: list[_Watcher] = []
-        self._generation = 0
-        for _ in range(watchers if sqlite_path else 0):
-            self._idle.put(self._add_watcher(baseline=True))
 
-    def _add_watcher(self, baseline: bool) -> _Watcher:
-        watcher = _Watcher(self._path or "", baseline)
-        with self._lock:
-            self._all.append(watcher)
-        return watcher
-
-    def version(self) -> int | None:
-        """A number that grows whenever the database changed; None: do not cache.
-
-        ``PRAGMA data_version`` is read on a connection taken from a pool, with
-        no lock held around it (queueing for one while the GIL was busy cost
-        milliseconds per request). Its values are per connection, so a
-        connection that sees its value move bumps one shared generation, which
-        tags the entries. The pool's connections take their baselines together,
-        before any entry exists; one opened later, when all are in use, has no
-        baseline and bumps on its first read. Every connection notices every
-        commit on its own, so a write may be counted once per connection: an
-        entry may be recomputed needlessly, never served stale.
-        """
-        if self._path is None:
-            return None
-        try:
-            watcher = self._idle.get_nowait()
-        except queue.Empty:
-            try:
-                watcher = self._add_watcher(baseline=False)
-            except sqlite3.Error:
-                return None
-        try:
-            seen = watcher.read()
-            if seen != watcher.seen:
-                with self._lock:
-                    self._generation += 1
-                watcher.seen = seen
-            return self._generation
-        except sqlite3.Error:
-            return None
-        finally:
-            self._idle.put(watcher)
-
-    def fresh(self, key: Key) -> _Entry | None:
-        """The entry for ``key`` if it was made at the current database version."""
+    def fresh(self, key: Key, current: Callable[[], int | None]) -> _Entry | None:
+        """The entry for ``key`` if it was made at the database's ``current()`` version (read only on a hit)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
             self._entries.move_to_end(key)
-        return entry if entry.version == self.version() else None
+        version = current()
+        return entry if version is not None and entry.version == version else None
 
     def put(self, key: Key, entry: _Entry) -> None:
         """Remember ``entry``, evicting the least recently used beyond the bounds."""
@@ -148,26 +89,27 @@ class ResponseCache:
             while len(self._entries) > self._max or (self._bytes > self._max_bytes and len(self._entries) > 1):
                 self._bytes -= len(self._entries.popitem(last=False)[1].body)
 
-    def close(self) -> None:
-        """Close the connections and stop caching."""
-        self._path = None
-        with self._lock:
-            watchers, self._all = self._all, []
-        for watcher in watchers:
-            watcher.conn.close()
-
 
 class CacheLayer:
     """WSGI layer: answers GETs from the cache, lets one request per URL fill it, passes the rest.
 
-    ``cache()`` is None until a cached view opened the store. URLs whose
-    answer came from a view that is not cached (pages, assets, errors) are
-    remembered, up to ``max_plain`` of them, and passed straight through.
+    ``version()`` is the database's current data version, None until a cached
+    view opened the store (the layer never opens it) or where the backend
+    cannot tell. URLs whose answer came from a view that is not cached (pages,
+    assets, errors) are remembered, up to ``max_plain`` of them, and passed
+    straight through.
     """
 
-    def __init__(self, app: WSGIApplication, cache: Callable[[], ResponseCache | None], max_plain: int = 4096) -> None:
+    def __init__(
+        self,
+        app: WSGIApplication,
+        version: Callable[[], int | None],
+        cache: ResponseCache | None = None,
+        max_plain: int = MAX_PLAIN,
+    ) -> None:
         self._app = app
-        self._cache = cache
+        self._version = version
+        self._cache = cache or ResponseCache()
         self._lock = threading.Lock()
         self._flights: dict[Key, threading.Lock] = {}
         self._plain: OrderedDict[Key, None] = OrderedDict()
@@ -189,8 +131,7 @@ class CacheLayer:
         return [entry.body]
 
     def _fresh(self, key: Key) -> _Entry | None:
-        cache = self._cache()
-        return cache.fresh(key) if cache is not None else None
+        return self._cache.fresh(key, self._version)
 
     def _flight(self, key: Key) -> threading.Lock:
         """One lock per URL, so concurrent misses compute an answer once and the rest wait for it."""
@@ -210,8 +151,8 @@ class CacheLayer:
             return start_response(status, headers, exc_info)
 
         body = self._app(environ, capture)
-        version, cache = environ.get(_VERSION), self._cache()
-        if version is None or cache is None:
+        version = environ.get(CACHE_VERSION)
+        if version is None:
             with self._lock:
                 self._plain[key] = None
                 while len(self._plain) > self._max_plain:
@@ -223,20 +164,5 @@ class CacheLayer:
             data = b"".join(body)
         finally:
             getattr(body, "close", lambda: None)()
-        cache.put(key, _Entry(version, seen[0], list(seen[1]), data))
+        self._cache.put(key, _Entry(version, seen[0], list(seen[1]), data))
         return [data]
-
-
-def cached(view: F) -> F:
-    """Let ``CacheLayer`` keep this GET view's answer until the database changes."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .state import services
-
-        version = services().cache.version()
-        if version is not None and request.method == "GET":
-            request.environ[_VERSION] = version
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 
 from ..api.openapi import openapi_spec
-from ..api.params import filter_query, parse_filters
+from ..api.params import filter_query
+from ..api.services import services
 from ..map.assets import asset_file
 from ..map.export import export_page, live_page
+from ..store import Filters
 from .security import add_nonce, csp_nonce
-from .state import services
 
 __all__ = ["pages", "assets"]
 
@@ -20,7 +21,7 @@ assets = Blueprint("assets", __name__, url_prefix="/assets")
 @pages.get("/")
 def map_page() -> Response:
     """The interactive map; the browser loads the places from ``/api/map``."""
-    parse_filters(request.args)  # refuse bad filters here rather than in the page's first fetch
+    Filters.from_args(request.args)  # refuse bad filters here rather than in the page's first fetch
     urls = {
         "dataUrl": url_for("api.map_places"),
         "placeUrl": url_for("api.places_list") + "/",
@@ -35,7 +36,7 @@ def map_page() -> Response:
 def export_map() -> Response:
     """The same map as one file with its data and assets inline (opens from ``file://``)."""
     svc = services()
-    html = export_page(svc.settings, svc.store, parse_filters(request.args), filter_query(request.args))
+    html = export_page(svc.settings, svc.store, Filters.from_args(request.args), filter_query(request.args))
     resp = Response(html, mimetype="text/html")
     resp.headers["Content-Disposition"] = 'attachment; filename="geomap.html"'
     return resp

@@ -1,23 +1,16 @@
-"""Security headers, the CSP nonce for the map page's inline scripts, and API-key auth."""
+"""Security headers and the CSP nonce for the map page's inline scripts (API-key auth: ``api.auth``)."""
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 from flask import Flask, Response, g
 
 from ..config import Settings
-from ..errors import AuthError
 from ..map.build import tile_origin
 
-__all__ = ["install_security_headers", "require_api_key", "csp_nonce", "add_nonce"]
-
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["install_security_headers", "csp_nonce", "add_nonce"]
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?=[\s>])")
 
@@ -52,23 +45,3 @@ def install_security_headers(app: Flask, settings: Settings) -> None:
         resp.headers["Referrer-Policy"] = "no-referrer"
         resp.headers["X-Frame-Options"] = "DENY"
         return resp
-
-
-def require_api_key(view: F) -> F:
-    """Refuse the request with 401 unless it carries the configured Bearer key."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from flask import request
-
-        from .state import services
-
-        key = services().settings.api_key
-        if key:
-            header = request.headers.get("Authorization", "")
-            scheme, _, given = header.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
-                raise AuthError("This endpoint needs the API key: send 'Authorization: Bearer <GEOMAP_API_KEY>'.")
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]

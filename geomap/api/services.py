@@ -2,7 +2,8 @@
 
 The store and the geoparser are opened on first use (the parser loads the
 spaCy model and the place index, seconds of work) so ``create_app`` stays
-cheap and ``/api/health`` never waits on them.
+cheap and ``/api/health`` never waits on them. The web layer registers a
+``Services`` under ``EXTENSION``; views reach it through ``services()``.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from ..config import Settings
+from ..gazetteer import PlaceIndex, get_gazetteer
 from ..models import ParsedDocument
-from .cache import ResponseCache
+from ..store import Store, open_store
 
 if TYPE_CHECKING:
     from ..pipeline import Geoparser
-    from ..store import Store
 
-__all__ = ["Services", "services"]
+__all__ = ["EXTENSION", "Services", "services"]
 
-EXTENSION = "geomap"
+EXTENSION = "geomap"  # key of the Services in app.extensions
 
 
 class _SerialParser:
@@ -53,7 +54,6 @@ class Services:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._parser: _SerialParser | None = None
-        self._cache: ResponseCache | None = None
 
     @property
     def store(self) -> Store:
@@ -61,30 +61,13 @@ class Services:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    from ..store import open_store
-
                     self._store = open_store(self.settings)
         return self._store
 
-    @property
-    def cache(self) -> ResponseCache:
-        """The read-API response cache (opened with the store: it watches the same SQLite file)."""
-        if self._cache is None:
-            store = self.store
-            url = store.engine.url
-            path = (
-                url.database
-                if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-                else None
-            )
-            with self._lock:
-                if self._cache is None:
-                    self._cache = ResponseCache(path)
-        return self._cache
-
-    def opened_cache(self) -> ResponseCache | None:
-        """The response cache if a cached view has opened it (the middleware never opens the store)."""
-        return self._cache
+    def opened_data_version(self) -> int | None:
+        """The store's data version if a request has opened the store; None otherwise (never opens it)."""
+        store = self._store
+        return store.data_version() if store is not None else None
 
     @property
     def parser(self) -> _SerialParser:
@@ -92,10 +75,16 @@ class Services:
         if self._parser is None:
             with self._lock:
                 if self._parser is None:
+                    # Imported here, not at the top: it loads spaCy (a second), which only geoparsing needs.
                     from ..pipeline import Geoparser
 
                     self._parser = _SerialParser(Geoparser(self.settings))
         return self._parser
+
+    @property
+    def gazetteer(self) -> PlaceIndex:
+        """The place index the geoparser uses (loaded once per process)."""
+        return get_gazetteer(self.settings)
 
     def status(self) -> dict[str, Any]:
         """What is loaded, for ``/api/health``."""
@@ -104,4 +93,5 @@ class Services:
 
 def services() -> Services:
     """The current app's services."""
-    return current_app.extensions[EXTENSION]
+    services_: Services = current_app.extensions[EXTENSION]
+    return services_

@@ -1,0 +1,73 @@
+"""``Filters``: what the map, the API and the CLI narrow stored places, mentions and articles by.
+
+``Filters.from_args`` reads them from text parameters (a query string, the
+``geomap map`` options), so the same parameters select the same rows everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..errors import InputError
+from ..models import KINDS
+from ..textparams import Params, parse_bbox, parse_bool, parse_time, text_param
+
+__all__ = ["Filters", "FILTER_PARAMS"]
+
+# The text parameters ``Filters.from_args`` reads, in the order links carry them.
+FILTER_PARAMS = ("q", "bbox", "country", "kind", "since", "until", "source", "demonyms")
+_COUNTRY_CODE_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to narrow results by; every field optional.
+
+    ``q`` matches place names (substring, case-insensitive); ``bbox`` is
+    (west, south, east, north) in degrees, west > east crossing the
+    antimeridian; ``since``/``until`` bound the article's publication time
+    (inclusive); ``demonyms`` False counts only ``"toponym"`` mentions.
+    """
+
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    country: str | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    source: str | None = None
+    article_id: int | None = None
+    demonyms: bool = False
+
+    @property
+    def on_articles(self) -> bool:
+        """Whether any filter concerns the articles (not just the places)."""
+        return any(v is not None for v in (self.since, self.until, self.source, self.article_id))
+
+    @classmethod
+    def from_args(cls, args: Params) -> Filters:
+        """The filters text parameters ask for; demonym mentions stay hidden unless ``demonyms=true``."""
+        country = text_param(args, "country")
+        if country is not None:
+            if len(country) != _COUNTRY_CODE_LENGTH or not country.isalpha():
+                raise InputError(f"country must be a two-letter ISO code such as UA, not {country!r}")
+            country = country.upper()
+        kind = text_param(args, "kind")
+        if kind is not None and kind not in KINDS:
+            raise InputError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        since_raw, until_raw, bbox_raw = text_param(args, "since"), text_param(args, "until"), text_param(args, "bbox")
+        since = parse_time(since_raw, "since", end_of_day=False) if since_raw else None
+        until = parse_time(until_raw, "until", end_of_day=True) if until_raw else None
+        if since and until and since > until:
+            raise InputError("since must not be later than until")
+        return cls(
+            q=text_param(args, "q"),
+            bbox=parse_bbox(bbox_raw) if bbox_raw else None,
+            country=country,
+            kind=kind,
+            since=since,
+            until=until,
+            source=text_param(args, "source"),
+            demonyms=parse_bool(args, "demonyms"),
+        )
