@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 import pytest
 from localhttp import QuietHandler, local_server
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",

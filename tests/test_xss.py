@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from test_browser import MARKER, Served, TileServer, Watch, launch_browser, tiles  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.browser
+
 PAYLOAD_TITLE = '<script>window.__xss="title"</script><img src=x onerror="window.__xss=\'title-img\'">'
 PAYLOAD_SOURCE = "<img src=x onerror=alert('source')>"
 PAYLOAD_URL = "javascript:window.__xss='url'"
