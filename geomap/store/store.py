@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..config import Settings, load_settings
 from ..errors import StoreError
 from ..models import Article, ParsedDocument, Place
-from . import queries, rollup
+from . import queries, rollup, timeline
 from .engine import WRITE, integrity_check, make_engine
 from .filters import Filters
 from .migrate import create_schema, current_version, upgrade
@@ -297,6 +297,11 @@ class Store:
         """One article with its text and its mentions (each with its place), or None."""
         with self._read() as conn:
             return queries.get_article(conn, article_id)
+
+    def timeline(self, filters: Filters = Filters(), interval: str = "day") -> dict[str, Any]:
+        """Articles and mentions per day, week or month under ``filters``, and the undated articles left out."""
+        with self._read() as conn:
+            return timeline.timeline(conn, filters, interval)
 
     def stats(self) -> dict[str, Any]:
         """How much is stored, and the schema version."""
