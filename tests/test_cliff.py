@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 import requests
+from localhttp import QuietHandler, local_server
 from waitress.server import create_server
 
+from geomap.api.cliff.fetch import is_public_address, page_text
 from geomap.config import load_settings
 from geomap.web import create_app
 
@@ -28,8 +30,8 @@ RUSSIA = 2017370  # GeoNames id of the Russian Federation
 class ServedApp:
     """The geomap app under waitress on 127.0.0.1 in a background thread."""
 
-    def __init__(self, data_dir: Path) -> None:
-        app = create_app(load_settings(data_dir=data_dir, seed_on_first_run=False))
+    def __init__(self, data_dir: Path, **settings: Any) -> None:
+        app = create_app(load_settings(data_dir=data_dir, seed_on_first_run=False, **settings))
         self.server = create_server(app, host="127.0.0.1", port=0, threads=2)
         self.base = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -138,3 +140,110 @@ def test_root_paths_answer_like_the_versioned_ones(served: ServedApp) -> None:
     for path in ("/parse/text", "/cliff-2.6.1/parse/text"):
         answer = requests.post(served.base + path, data={"q": "Flooding hit Dhaka."}, timeout=60).json()
         assert [m["name"] for m in answer["results"]["places"]["mentions"]] == ["Dhaka"]
+
+
+# --- extract?url= -----------------------------------------------------------------------------
+
+KEY = "k3y-extract"
+
+
+class CountingPage(QuietHandler):
+    """A page on 127.0.0.1 that counts how often it is fetched (extract must never reach it)."""
+
+    hits = 0
+
+    def do_GET(self) -> None:
+        CountingPage.hits += 1
+        self.reply(b"<html><title>Internal</title><body><p>Secret in Oslo.</p></body></html>", "text/html")
+
+
+@pytest.fixture(scope="module")
+def served_extract(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    server = ServedApp(tmp_path_factory.mktemp("cliff-extract"), cliff_extract=True, api_key=KEY)
+    yield server
+    server.close()
+
+
+def test_extract_is_off_by_default(served: ServedApp, client: Any) -> None:
+    answer = client.extract_content("https://example.org/story")
+    assert answer["status"] == "error" and "off" in answer["details"] and "request forgery" in answer["details"]
+    raw = requests.get(f"{served.base}/extract", params={"url": "https://example.org/"}, timeout=30)
+    assert raw.status_code == 403
+
+
+def test_extract_enabled_needs_the_key(served_extract: ServedApp) -> None:
+    url = f"{served_extract.base}/cliff-2.6.1/extract"
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic !!"}):
+        resp = requests.get(url, params={"url": "https://example.org/"}, headers=headers, timeout=30)
+        assert resp.status_code == 401 and resp.json()["status"] == "error" and "API key" in resp.json()["details"]
+
+
+def test_extract_enabled_without_a_server_key_stays_off(tmp_path: Path) -> None:
+    server = ServedApp(tmp_path, cliff_extract=True)
+    try:
+        resp = requests.get(f"{server.base}/extract", params={"url": "https://example.org/"}, timeout=30)
+        assert resp.status_code == 403 and "GEOMAP_API_KEY" in resp.json()["details"]
+    finally:
+        server.close()
+
+
+def test_extract_refuses_private_and_loopback_addresses(served_extract: ServedApp) -> None:
+    with local_server(CountingPage) as hostport:
+        port = hostport.rsplit(":", 1)[1]
+        # The unchanged client, with the key as the password of its base URL (requests sends it as Basic auth).
+        keyed = cliff_api.Cliff(served_extract.base.replace("http://", f"http://cliff:{KEY}@"))
+        targets = [
+            f"http://{hostport}/",
+            f"http://localhost:{port}/",
+            f"http://[::1]:{port}/",
+            f"http://[::ffff:127.0.0.1]:{port}/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1/",
+            "http://192.168.1.1/",
+            "http://0.0.0.0/",
+        ]
+        for target in targets:
+            answer = keyed.extract_content(target)
+            assert answer["status"] == "error" and "refuses" in answer["details"], (target, answer)
+        assert CountingPage.hits == 0
+    for target, fragment in [("file:///etc/passwd", "http"), ("gopher://example.org/", "http"), ("", "'url'")]:
+        resp = requests.get(
+            f"{served_extract.base}/extract",
+            params={"url": target},
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=30,
+        )
+        assert resp.status_code == 400 and fragment in resp.json()["details"], target
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.9", False),
+        ("100.64.0.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("fe80::1%eth0", False),
+        ("fd00::1", False),
+        ("224.0.0.1", False),
+    ],
+)
+def test_public_addresses(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+def test_page_text_is_cliffs_extract_result() -> None:
+    html = b"<html><head><title>Floods</title></head><body><article><h1>Floods</h1>"
+    html += (
+        b"<p>"
+        + b"Heavy rain flooded the streets of Dhaka on Monday, officials said. " * 5
+        + b"</p></article></body></html>"
+    )
+    result = page_text(html, "text/html; charset=utf-8", "https://example.org/floods")
+    assert result["url"] == "https://example.org/floods" and result["title"] == "Floods"
+    assert "streets of Dhaka" in result["text"]

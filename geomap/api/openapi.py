@@ -132,6 +132,15 @@ def _cliff_paths() -> dict[str, Any]:
             parameters=[{**_q("id", "integer", "GeoNames id, e.g. 524901."), "required": True}],
         )
         paths[prefix + "/geonames"] = {"get": lookup, "post": {**lookup, "operationId": f"cliffGeonamesPost_{tag}"}}
+        extract = _op(
+            f"cliffExtract_{tag}",
+            "Fetch a web page and return its article text (off unless GEOMAP_CLIFF_EXTRACT; needs the API key).",
+            {**responses, **errors, "401": CLIFF_ERR, "403": CLIFF_ERR, "502": CLIFF_ERR},
+            description="Refuses private, loopback and other non-public addresses (server-side request forgery).",
+            parameters=[{**_q("url", "string", "The http(s) address of the page."), "required": True}],
+            security=[{"bearer": []}],
+        )
+        paths[prefix + "/extract"] = {"get": extract, "post": {**extract, "operationId": f"cliffExtractPost_{tag}"}}
     return paths
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "read_sentences",
     "read_nlp_json",
     "read_geonameid",
+    "read_url",
 ]
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -195,3 +196,11 @@ def read_geonameid(values: Params) -> int:
     if not 0 < value <= MAX_GEONAMEID:
         raise InputError(f"id must be a positive GeoNames id, not {value}")
     return value
+
+
+def read_url(values: Params) -> str:
+    """``url``: the page ``extract`` should fetch."""
+    url = text_param(values, "url")
+    if url is None:
+        raise InputError("send the page's address in the parameter 'url', e.g. url=https://example.org/story")
+    return url

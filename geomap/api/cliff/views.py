@@ -8,7 +8,10 @@ written by the app's error handler through ``is_cliff_path``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
+import hmac
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -16,11 +19,13 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ...errors import InputError, NotFoundError
+from ...config import Settings
+from ...errors import AuthError, InputError, NotFoundError
 from ...models import Mention, ParsedDocument
 from ...recognise.entities import ORGANIZATION, PERSON
 from ...textparams import Params
 from ..services import Services, services
+from .fetch import ExtractDisabled, extract_url
 from .inputs import (
     FORM_TYPES,
     SENTENCE_SEPARATOR,
@@ -30,6 +35,7 @@ from .inputs import (
     read_nlp_json,
     read_sentences,
     read_text,
+    read_url,
 )
 from .shape import CLIFF_VERSION, SourceOf, envelope, results, with_parents
 
@@ -180,3 +186,44 @@ def geonames() -> Response:
     if place is None:
         raise NotFoundError(f"Invalid GeoNames id {geonameid}: geomap's gazetteer has no place with this id")
     return _answer(with_parents(place, index), started)
+
+
+def _given_key() -> str:
+    """The key the request carries: ``Authorization: Bearer KEY``, or Basic with KEY as the password.
+
+    CLIFF clients send no headers of their own, but ``requests`` turns a base URL
+    ``http://user:KEY@host`` into Basic authentication, so that is how they pass it.
+    """
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")[2]
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+    return ""
+
+
+def _check_extract_allowed(settings: Settings) -> None:
+    if not settings.cliff_extract:
+        raise ExtractDisabled(
+            "extract is off on this server: fetching URLs for clients is a server-side request forgery risk. "
+            "Fetch the page yourself and send its text to parse/text (the operator can enable extract with "
+            "GEOMAP_CLIFF_EXTRACT=1 together with GEOMAP_API_KEY)"
+        )
+    if not settings.api_key:
+        raise ExtractDisabled("extract is enabled but GEOMAP_API_KEY is not set; it refuses to run without a key")
+    if not hmac.compare_digest(_given_key().encode(), settings.api_key.encode()):
+        raise AuthError(
+            "extract needs the API key: send 'Authorization: Bearer <key>', "
+            "or use http://user:<key>@host as the CLIFF base URL"
+        )
+
+
+@_route("/extract")
+def extract() -> Response:
+    """Fetch the page at ``url`` and return its article text (off unless enabled; public addresses only)."""
+    started = time.perf_counter()
+    _check_extract_allowed(services().settings)
+    return _answer(extract_url(read_url(_values())), started)
