@@ -8,6 +8,7 @@ This is the only module that reads the environment. Everything else receives a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ class Settings:
         return self.data_dir / "geocoder-cache.sqlite"
 
 
-_ENV = {
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_DATA_DIR": ("data_dir", Path),
     "GEOMAP_GAZETTEER_DIR": ("gazetteer_dir", Path),
     "GEOMAP_DATABASE_URL": ("database_url", str),

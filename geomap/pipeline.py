@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from multiprocessing.context import BaseContext
 
 from spacy.language import Language
 
@@ -194,6 +195,8 @@ def _parallel(gp: Geoparser, texts: Iterable[str], n_process: int, batch_size: i
     (loaded first here), so they start instantly and share the index's memory.
     """
     methods = mp.get_all_start_methods()
+    ctx: BaseContext
+    args: tuple[Geoparser | None, Settings, bool]
     if "fork" in methods:
         gp.load()
         ctx = mp.get_context("fork")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -57,13 +58,21 @@ def ingest(
         raise click.UsageError("give at least one PATH, URL or - (or --reprocess to re-parse everything stored)")
     settings = load_settings(database_url=database)
     store = open_store(settings)
-    show = click.get_text_stream("stderr").isatty() if progress is None else progress
-    options = {"workers": workers, "progress": show, "settings": settings, "batch_size": batch_size}
+    show = sys.stderr.isatty() if progress is None else progress
     try:
         if paths:
-            report = ingest_paths(paths, store, source=source, reprocess=reprocess, **options)
+            report = ingest_paths(
+                paths,
+                store,
+                source=source,
+                reprocess=reprocess,
+                workers=workers,
+                progress=show,
+                settings=settings,
+                batch_size=batch_size,
+            )
         else:
-            report = reprocess_stored(store, **options)
+            report = reprocess_stored(store, workers=workers, progress=show, settings=settings, batch_size=batch_size)
     finally:
         store.close()
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())

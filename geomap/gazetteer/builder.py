@@ -45,8 +45,9 @@ ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see alte
 
 def prior(rec: sources.RawRecord) -> float:
     """How likely a bare mention of this place's name means it: kind first, then population."""
-    if rec.get("prior") is not None:
-        return float(rec["prior"])
+    given = rec.get("prior")
+    if given is not None:
+        return float(given)
     kind, pop = rec["kind"], rec.get("population") or 0
     size = math.log10(pop + 1)
     if kind == "country":
@@ -123,7 +124,7 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
                 continue
             for key, value in rec.items():
                 if key in ("names", "alternates"):
-                    old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required]
+                    old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required,misc]
                 elif value not in (None, "", 0):
                     old[key] = value  # type: ignore[literal-required]
     _apply_imported_names(merged, imported)
@@ -141,7 +142,7 @@ def _apply_imported_names(merged: dict[str, sources.RawRecord], imported: Import
         for gid, names in imported[field].items():
             rec = merged.get(f"gn:{gid}")
             if rec is not None:
-                rec[field] = [*rec.get(field, []), *names]  # type: ignore[literal-required]
+                rec[field] = [*rec.get(field, []), *names]  # type: ignore[misc]
     for gid, country in imported["countries"].items():
         rec = merged.get(f"gn:{gid}")
         if rec is not None and country["population"]:
@@ -175,9 +176,9 @@ def _city_regions(records: list[sources.RawRecord]) -> None:
     """
     named: dict[tuple[str, str], list[sources.RawRecord]] = {}
     for r in records:
-        if r["kind"] == "admin1" and r.get("country_code") and r.get("city_region"):
+        if r["kind"] == "admin1" and (cc := r.get("country_code")) and r.get("city_region"):
             for n in {r["name"], *r.get("names", [])}:
-                named.setdefault((r["country_code"], regions.match_key(normalise(n))), []).append(r)
+                named.setdefault((cc, regions.match_key(normalise(n))), []).append(r)
     for r in records:
         if r["kind"] != "city" or not named:
             continue
@@ -242,7 +243,7 @@ def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, An
         if rec["kind"] == "country" and cc:
             countries.setdefault(cc, i)
         elif rec["kind"] == "admin1" and cc:
-            admin1.setdefault((cc, rec["admin1_code"]), i)
+            admin1.setdefault((cc, rec.get("admin1_code") or ""), i)
             admin1.setdefault((cc, rec["id"].rsplit("-", 1)[-1] if rec["id"].startswith("geomap:iso-") else ""), i)
     progress.update(1)
     return {

@@ -157,12 +157,12 @@ def _read_html(data: bytes, origin: str, source: str | None, url: str | None = N
         )
     except (ValueError, TypeError, ParserError) as exc:
         raise IngestError(f"HTML could not be parsed: {exc}") from None
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         raise IngestError("no article text found in this HTML (broken markup, or a page without a main text)")
     yield Entry(
         origin,
         _article(
-            doc.text,
+            doc.text or "",
             title=doc.title or "",
             url=doc.url or url,
             source=source or doc.sitename or doc.hostname,

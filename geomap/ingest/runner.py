@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import chain
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -169,6 +170,8 @@ def _parsing(parser: Parser, settings: Settings, workers: int) -> Iterator[Calla
 
         yield now
         return
+    context: BaseContext
+    initargs: tuple[Parser | None, Settings]
     if "fork" in multiprocessing.get_all_start_methods():
         getattr(parser, "load", lambda: None)()
         context, initargs = multiprocessing.get_context("fork"), (parser, settings)

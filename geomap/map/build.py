@@ -125,8 +125,6 @@ def build_map(settings: Settings, options: dict[str, Any], *, inline: bool, titl
         name="Map",
         max_zoom=18,
     )
-    tiles.default_js = []
-    tiles.default_css = []
     tiles.add_to(fmap)
     stamped = dict(options, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     GeomapLayer(tiles, stamped, inline=inline, title=title).add_to(fmap)

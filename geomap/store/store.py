@@ -149,8 +149,9 @@ class Store:
             if found is not None:
                 out.append((found, False))
                 continue
-            new_id = conn.execute(
-                insert(articles).values(
+            new_id: int = conn.execute(
+                insert(articles)
+                .values(
                     title=article.title or parsed.title or "",
                     text=parsed.text or article.text,
                     url=article.url,
@@ -159,7 +160,8 @@ class Store:
                     content_hash=digest,
                     ingested=now,
                 )
-            ).inserted_primary_key[0]
+                .returning(articles.c.id)
+            ).scalar_one()
             rows = self._save_mentions(conn, new_id, parsed, update_places=False)
             published = to_utc(article.published)
             counted += [{**r, "published": published, "source": article.source} for r in rows]
