@@ -9,18 +9,13 @@ the rest.
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
-import signal
 import sys
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +25,7 @@ from tqdm import tqdm
 from ..config import Settings, load_settings
 from ..errors import GazetteerError, IngestError, ModelError
 from ..models import Article, ParsedDocument
+from ..parallel import pipelined, worker_pool
 from ..store import Store, content_hash
 from .formats import Entry
 from .sources import read_path
@@ -139,50 +135,18 @@ _worker_parser: Parser | None = None
 
 
 def _init_worker(parent: Parser | None, settings: Settings) -> None:
-    """Worker set-up: the parent's loaded parser (fork) or a new one; Ctrl-C and death are the parent's."""
+    """Worker set-up: the parent's loaded parser (fork) or a new one (spawn)."""
     global _worker_parser
     _worker_parser = parent if parent is not None else _parser(settings)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool; no traceback per worker
-    if sys.platform.startswith("linux"):  # a SIGKILLed ingest must not leave workers behind
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _worker_parse(articles: list[Article]) -> list[ParsedDocument | str]:
+def _parse_items(parser: Parser, items: list[_Item]) -> list[ParsedDocument | str]:
+    return _parse_batch(parser, [i.article for i in items])
+
+
+def _worker_parse(items: list[_Item]) -> list[ParsedDocument | str]:
     assert _worker_parser is not None
-    return _parse_batch(_worker_parser, articles)
-
-
-@contextmanager
-def _parsing(parser: Parser, settings: Settings, workers: int) -> Iterator[Callable[[list[Article]], Future]]:
-    """A function that starts parsing a batch and returns its future: here, or in a process pool.
-
-    With fork the workers inherit the loaded model and gazetteer (loaded
-    first), so they start at once and share the index's memory. They are all
-    started before this function returns, before any other thread exists.
-    """
-    if workers <= 1:
-
-        def now(articles: list[Article]) -> Future:
-            future: Future = Future()
-            future.set_result(_parse_batch(parser, articles))
-            return future
-
-        yield now
-        return
-    if "fork" in multiprocessing.get_all_start_methods():
-        getattr(parser, "load", lambda: None)()
-        context, initargs = multiprocessing.get_context("fork"), (parser, settings)
-    else:
-        context, initargs = multiprocessing.get_context("spawn"), (None, settings)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
-            pool.submit(int).result()  # start the workers now
-            yield lambda articles: pool.submit(_worker_parse, articles)
-    except BrokenProcessPool:
-        raise IngestError(
-            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
-            "(the batches already stored are kept)"
-        ) from None
+    return _parse_items(_worker_parser, items)
 
 
 # --- runs --------------------------------------------------------------------
@@ -283,20 +247,28 @@ def _run(
 ) -> IngestReport:
     started = time.perf_counter()
     settings = settings or load_settings()
-    with _parsing(parser or _parser(settings), settings, workers) as submit:
-        run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
-        ahead: deque[tuple[list[_Item], Future]] = deque()
-        try:
-            for batch in run.batches(entries):
-                ahead.append((batch, submit([i.article for i in batch])))
-                while len(ahead) >= 2 * workers - 1:  # keep the workers busy while this process writes
-                    done, future = ahead.popleft()
-                    run.write(done, future.result())
-            while ahead:
-                done, future = ahead.popleft()
-                run.write(done, future.result())
-        finally:
-            run.bar.close()
+    parser = parser or _parser(settings)
+    pool = worker_pool(
+        workers,
+        _init_worker,
+        forked_args=(parser, settings),
+        spawned_args=(None, settings),
+        before_fork=getattr(parser, "load", None),
+    )
+    task = _worker_parse if workers > 1 else partial(_parse_items, parser)
+    run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
+    try:
+        with pool as executor:
+            # 2 * workers - 1 batches in flight keep the workers busy while this process writes
+            for batch, parses in pipelined(executor, task, run.batches(entries), ahead=2 * workers - 1):
+                run.write(batch, parses)
+    except BrokenProcessPool:
+        raise IngestError(
+            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
+            "(the batches already stored are kept)"
+        ) from None
+    finally:
+        run.bar.close()
     run.report.seconds = time.perf_counter() - started
     return run.report
 
