@@ -9,7 +9,6 @@ the rest.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -20,15 +19,15 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
-from tqdm import tqdm
-
 from ..config import Settings, load_settings
 from ..errors import GazetteerError, IngestError, ModelError
+from ..gazetteer.builder import INDEX_FILE
 from ..models import Article, ParsedDocument
 from ..parallel import pipelined, worker_pool
 from ..store import Store, content_hash
 from .formats import Entry
-from .sources import read_path
+from .progress import Progress
+from .sources import count_entries, read_path
 
 __all__ = [
     "IngestReport",
@@ -38,6 +37,8 @@ __all__ = [
     "seed_if_empty",
     "SEEDS_DIR",
     "BATCH_SIZE",
+    "FIRST_INDEX_BUILD_SECONDS",
+    "index_ready",
 ]
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -50,6 +51,8 @@ _SEED_DETAILS: dict[str, dict[str, Any]] = {
     },
 }
 BATCH_SIZE = 64
+# How long the first build of the place index takes on a 2-core machine (27-40 s measured): said before it starts.
+FIRST_INDEX_BUILD_SECONDS = 40
 # A broken model or gazetteer fails every article alike: stop the run instead of reporting each.
 _FATAL = (ModelError, GazetteerError)
 
@@ -149,6 +152,25 @@ def _worker_parse(items: list[_Item]) -> list[ParsedDocument | str]:
     return _parse_items(_worker_parser, items)
 
 
+def index_ready(settings: Settings) -> bool:
+    """Whether the place index exists (else the first parse builds it, ``FIRST_INDEX_BUILD_SECONDS``)."""
+    return (settings.gazetteer_path / INDEX_FILE).is_file()
+
+
+def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
+    """Load the model and the index before the first article, saying so (a build takes a while)."""
+    load = getattr(parser, "load", None)
+    if load is None:
+        return
+    if not index_ready(settings):
+        progress.stage(
+            f"building the place index in {settings.gazetteer_path} first (once; about "
+            f"{FIRST_INDEX_BUILD_SECONDS} s on two cores)"
+        )
+    progress.stage("loading the spaCy model and the place index")
+    load()
+
+
 # --- runs --------------------------------------------------------------------
 
 
@@ -162,20 +184,20 @@ class _Item:
 class _Run:
     """Book-keeping of one run: the report, the progress bar, the batches to parse."""
 
-    def __init__(self, store: Store, *, reprocess: bool, progress: bool, batch_size: int) -> None:
+    def __init__(self, store: Store, *, reprocess: bool, progress: Progress, batch_size: int) -> None:
         self.store = store
         self.reprocess = reprocess
         self.batch_size = max(1, batch_size)
         self.report = IngestReport()
-        self.bar = tqdm(unit=" articles", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+        self.progress = progress
 
     def _skip(self) -> None:
         self.report.duplicates += 1
-        self.bar.update(1)
+        self.progress.advance(1)
 
     def fail(self, origin: str, reason: str) -> None:
         self.report.failed.append((origin, reason))
-        self.bar.update(1)
+        self.progress.advance(1)
 
     def batches(self, entries: Iterable[Entry]) -> Iterator[list[_Item]]:
         """Articles still to parse, in batches; failures and duplicates are counted on the way."""
@@ -230,8 +252,9 @@ class _Run:
         if again:
             self.store.replace_mentions_many(again)
             self.report.reprocessed += len(again)
-        self.bar.update(len(new) + len(again))
-        self.bar.set_postfix(new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed))
+        self.progress.advance(
+            len(new) + len(again), new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed)
+        )
 
 
 def _run(
@@ -242,22 +265,24 @@ def _run(
     parser: Parser | None,
     workers: int,
     reprocess: bool,
-    progress: bool,
+    progress: Progress,
     batch_size: int,
 ) -> IngestReport:
     started = time.perf_counter()
     settings = settings or load_settings()
-    parser = parser or _parser(settings)
-    pool = worker_pool(
-        workers,
-        _init_worker,
-        forked_args=(parser, settings),
-        spawned_args=(None, settings),
-        before_fork=getattr(parser, "load", None),
-    )
-    task = _worker_parse if workers > 1 else partial(_parse_items, parser)
-    run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
     try:
+        parser = parser or _parser(settings)
+        _load(parser, settings, progress)
+        pool = worker_pool(
+            workers,
+            _init_worker,
+            forked_args=(parser, settings),
+            spawned_args=(None, settings),
+            before_fork=getattr(parser, "load", None),
+        )
+        task = _worker_parse if workers > 1 else partial(_parse_items, parser)
+        run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
+        progress.stage("geoparsing")
         with pool as executor:
             # 2 * workers - 1 batches in flight keep the workers busy while this process writes
             for batch, parses in pipelined(executor, task, run.batches(entries), ahead=2 * workers - 1):
@@ -268,7 +293,7 @@ def _run(
             "(the batches already stored are kept)"
         ) from None
     finally:
-        run.bar.close()
+        progress.close()
     run.report.seconds = time.perf_counter() - started
     return run.report
 
@@ -286,6 +311,12 @@ def ingest_paths(
     batch_size: int = BATCH_SIZE,
 ) -> IngestReport:
     """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``)."""
+    paths = list(paths)
+    bar = Progress(enabled=progress)
+    if progress:
+        bar.stage("counting the articles in the input")
+        counts = [count_entries(p) for p in paths]
+        bar.set_total(None if None in counts else sum(c or 0 for c in counts))
     entries = chain.from_iterable(read_path(p, source=source) for p in paths)
     return _run(
         entries,
@@ -294,7 +325,7 @@ def ingest_paths(
         parser=parser,
         workers=workers,
         reprocess=reprocess,
-        progress=progress,
+        progress=bar,
         batch_size=batch_size,
     )
 
@@ -310,6 +341,7 @@ def reprocess_stored(
 ) -> IngestReport:
     """Re-parse every stored article (after a gazetteer or model change), replacing its mentions."""
     entries = (Entry(f"article {a.id}", a) for a in store.iter_articles())
+    bar = Progress(enabled=progress, total=store.stats()["articles"] if progress else None)
     return _run(
         entries,
         store,
@@ -317,7 +349,7 @@ def reprocess_stored(
         parser=parser,
         workers=workers,
         reprocess=True,
-        progress=progress,
+        progress=bar,
         batch_size=batch_size,
     )
 
@@ -360,7 +392,7 @@ def seed_if_empty(store: Store, settings: Settings, *, parser: Parser | None = N
         parser=parser,
         workers=1,
         reprocess=False,
-        progress=False,
+        progress=Progress(enabled=False),
         batch_size=BATCH_SIZE,
     )
     if report.failed:
