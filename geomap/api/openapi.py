@@ -33,6 +33,7 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
     _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
+    _q("near", "string", "lat,lon,km: places within km of the point, nearest first, e.g. 50.45,30.52,100."),
     _q("country", "string", "Two-letter ISO country code, e.g. UA."),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
     _q("since", "string", "Articles published on or after this date (YYYY-MM-DD or ISO 8601).", format="date-time"),

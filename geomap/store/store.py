@@ -28,6 +28,7 @@ from .filters import Filters
 from .migrate import create_schema, current_version, upgrade
 from .queries import Page, to_utc
 from .schema import SCHEMA_VERSION, articles, mentions, places
+from .spatial import enable_postgis
 from .stats import add_to_place_stats, refresh_place_stats
 from .version import DataVersion
 
@@ -94,8 +95,11 @@ class Store:
             version = current_version(conn)
             if version is None:
                 create_schema(conn)
-                return SCHEMA_VERSION
-            return upgrade(conn, version)
+                version = SCHEMA_VERSION
+            else:
+                version = upgrade(conn, version)
+            enable_postgis(conn)  # PostgreSQL only: idempotent, outside the numbered versions
+            return version
 
     def close(self) -> None:
         """Release the pooled connections (the store reopens them on the next call)."""
