@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from ..errors import GazetteerError
 from . import regions, sources
+from .admin_ids import link_admin_ids, read_admin_ids
 from .geonames import IMPORTED_FILE, Imported, load_imported
 from .normalise import is_latin, normalise
 from .records import encode_record
@@ -44,7 +45,7 @@ __all__ = [
 FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
-BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py")
+BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py", "admin_ids.py")
 # Short keys that are real names for countries, US states and the EU rather than noise.
 SHORT_KEEP = {"us", "uk", "eu"}
 _SHORT_KINDS = ("country", "admin1", "region")  # kinds whose primary names may be SHORT_KEEP keys
@@ -54,8 +55,9 @@ ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see alte
 
 def prior(rec: sources.RawRecord) -> float:
     """How likely a bare mention of this place's name means it: kind first, then population."""
-    if rec.get("prior") is not None:
-        return float(rec["prior"])
+    given = rec.get("prior")
+    if given is not None:
+        return float(given)
     kind, pop = rec["kind"], rec.get("population") or 0
     size = math.log10(pop + 1)
     if kind == "country":
@@ -132,13 +134,14 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
                 continue
             for key, value in rec.items():
                 if key in ("names", "alternates"):
-                    old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required]
+                    old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required,misc]
                 elif value not in (None, "", 0):
                     old[key] = value  # type: ignore[literal-required]
     _apply_imported_names(merged, imported)
     for pid, names in overrides.items():
         if pid in merged and merged[pid]["kind"] != "city":  # cities got theirs above
             merged[pid]["names"] = [*merged[pid].get("names", []), *names]
+    link_admin_ids(merged.values(), read_admin_ids())
     progress.update(1)
     fill_admin_names(merged.values(), admin1_names)
     return list(merged.values())
@@ -150,7 +153,7 @@ def _apply_imported_names(merged: dict[str, sources.RawRecord], imported: Import
         for gid, names in imported[field].items():
             rec = merged.get(f"gn:{gid}")
             if rec is not None:
-                rec[field] = [*rec.get(field, []), *names]  # type: ignore[literal-required]
+                rec[field] = [*rec.get(field, []), *names]  # type: ignore[misc]
     for gid, country in imported["countries"].items():
         rec = merged.get(f"gn:{gid}")
         if rec is not None and country["population"]:
@@ -186,7 +189,7 @@ def _city_regions(records: list[sources.RawRecord]) -> None:
     for r in records:
         if r["kind"] == "admin1" and r.get("country_code") and r.get("city_region"):
             for n in {r["name"], *r.get("names", [])}:
-                named.setdefault((r["country_code"], regions.match_key(normalise(n))), []).append(r)
+                named.setdefault((r["country_code"] or "", regions.match_key(normalise(n))), []).append(r)
     for r in records:
         if r["kind"] != "city" or not named:
             continue
@@ -262,7 +265,7 @@ def index_records(records: list[sources.RawRecord]) -> dict[str, Any]:
         if rec["kind"] == "country" and cc:
             countries.setdefault(cc, i)
         elif rec["kind"] == "admin1" and cc:
-            admin1.setdefault((cc, rec["admin1_code"]), i)
+            admin1.setdefault((cc, rec.get("admin1_code") or ""), i)
             admin1.setdefault((cc, rec["id"].rsplit("-", 1)[-1] if rec["id"].startswith("geomap:iso-") else ""), i)
     return {
         "records": encoded,
