@@ -187,9 +187,9 @@ def _city_regions(records: list[sources.RawRecord]) -> None:
     """
     named: dict[tuple[str, str], list[sources.RawRecord]] = {}
     for r in records:
-        if r["kind"] == "admin1" and r.get("country_code") and r.get("city_region"):
+        if r["kind"] == "admin1" and (cc := r.get("country_code")) and r.get("city_region"):
             for n in {r["name"], *r.get("names", [])}:
-                named.setdefault((r["country_code"] or "", regions.match_key(normalise(n))), []).append(r)
+                named.setdefault((cc, regions.match_key(normalise(n))), []).append(r)
     for r in records:
         if r["kind"] != "city" or not named:
             continue
