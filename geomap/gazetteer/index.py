@@ -98,7 +98,13 @@ class CompactPlaceIndex:
         """
         raw: list[RawRecord] = []
         for given in records:
-            rec: dict[str, Any] = {"source": IN_MEMORY_SOURCE, "population": 0, **given}
+            rec: dict[str, Any] = {
+                "source": IN_MEMORY_SOURCE,
+                "population": 0,
+                "country_code": None,
+                "admin1_code": None,
+                **given,
+            }
             rec.setdefault("asciiname", rec["name"])
             rec["names"] = [rec["name"], *rec.get("names", ())]
             rec["alternates"] = list(rec.get("alternates", ()))

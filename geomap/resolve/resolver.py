@@ -19,6 +19,7 @@ from .candidates import candidates_for
 from .context import Context, build_context, level, region_key
 from .focus import document_focus
 from .ranker import confidence, rank
+from .twins import choose_twin
 
 __all__ = ["Resolver", "snippet", "SNIPPET_CHARS", "ALTERNATIVES"]
 
@@ -99,6 +100,7 @@ class Resolver:
         best = self._pass(found, cands_all, ctx, mine)
         mentions = []
         for f, cands, choice in zip(found, cands_all, best):
+            choice = choose_twin(text, f.start, f.end, cands, choice) if choice is not None else None
             if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
                 continue
             ordered = [choice] + [c for c in cands if c is not choice]
