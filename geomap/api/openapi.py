@@ -31,6 +31,13 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
+    _q(
+        "text",
+        "string",
+        "Full-text search: articles whose title or text holds every word (stemmed; at most 32 words). "
+        "/api/articles ranks by relevance and adds a highlighted excerpt; places and counts follow the matching "
+        "articles.",
+    ),
     _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
     _q("country", "string", "Two-letter ISO country code, e.g. UA."),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
