@@ -28,6 +28,7 @@ from .filters import Filters
 from .migrate import create_schema, current_version, upgrade
 from .queries import Page, to_utc
 from .schema import SCHEMA_VERSION, articles, mentions, places
+from .spatial import enable_postgis
 from .stats import add_to_place_stats, refresh_place_stats
 from .version import DataVersion
 
@@ -94,8 +95,11 @@ class Store:
             version = current_version(conn)
             if version is None:
                 create_schema(conn)
-                return SCHEMA_VERSION
-            return upgrade(conn, version)
+                version = SCHEMA_VERSION
+            else:
+                version = upgrade(conn, version)
+            enable_postgis(conn)  # PostgreSQL only: idempotent, outside the numbered versions
+            return version
 
     def close(self) -> None:
         """Release the pooled connections (the store reopens them on the next call)."""
@@ -149,8 +153,9 @@ class Store:
             if found is not None:
                 out.append((found, False))
                 continue
-            new_id = conn.execute(
-                insert(articles).values(
+            new_id: int = conn.execute(
+                insert(articles)
+                .values(
                     title=article.title or parsed.title or "",
                     text=parsed.text or article.text,
                     url=article.url,
@@ -159,7 +164,8 @@ class Store:
                     content_hash=digest,
                     ingested=now,
                 )
-            ).inserted_primary_key[0]
+                .returning(articles.c.id)
+            ).scalar_one()
             rows = self._save_mentions(conn, new_id, parsed, update_places=False)
             published = to_utc(article.published)
             counted += [{**r, "published": published, "source": article.source} for r in rows]
