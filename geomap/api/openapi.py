@@ -55,6 +55,18 @@ FILTERS = [
 ]
 
 
+FORMAT = _q(
+    "format",
+    "string",
+    "Answer format (default json); with limit=all, csv, geojson and kml stream every matching row.",
+    enum=["json", "geojson", "csv", "kml"],
+)
+
+
+def _path_enum(name: str, values: list[str]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "enum": values}}
+
+
 def _paging(default: int, maximum: int) -> list[dict[str, Any]]:
     return [
         _q("limit", "integer", f"Items per page, 1..{maximum} (default {default}).", minimum=1, maximum=maximum),
@@ -201,7 +213,7 @@ def openapi_spec() -> dict[str, Any]:
                     parameters=[
                         *FILTERS,
                         *_paging(100, 1000),
-                        _q("format", "string", "Answer format (default json).", enum=["json", "geojson", "csv"]),
+                        FORMAT,
                     ],
                 )
             },
@@ -232,7 +244,7 @@ def openapi_spec() -> dict[str, Any]:
                     "listArticles",
                     "Stored articles under the filters, newest first.",
                     {"200": _resp("A page of articles."), **ERRORS_READ},
-                    parameters=[*FILTERS, *_paging(50, 1000)],
+                    parameters=[*FILTERS, *_paging(50, 1000), FORMAT],
                 ),
                 "post": _op(
                     "createArticle",
@@ -245,6 +257,15 @@ def openapi_spec() -> dict[str, Any]:
                     requestBody={"required": True, "content": {"application/json": {"schema": ARTICLE_BODY}}},
                     security=[{"bearer": []}],
                 ),
+            },
+            "/api/mentions": {
+                "get": _op(
+                    "listMentions",
+                    "Resolved mentions under the filters, newest article first, each with its place and article "
+                    "(id, title, url, source, published), offsets and snippet.",
+                    {"200": _resp("A page of mentions."), **ERRORS_READ},
+                    parameters=[*FILTERS, *_paging(100, 1000), FORMAT],
+                )
             },
             "/api/timeline": {
                 "get": _op(
@@ -325,6 +346,29 @@ def openapi_spec() -> dict[str, Any]:
                     "The map as one standalone HTML file (data and assets inline).",
                     {"200": _resp("HTML file.", "text/html"), "400": ERR},
                     parameters=FILTERS,
+                )
+            },
+            "/export/{kind}.{fmt}": {
+                "get": _op(
+                    "exportList",
+                    "Every place, mention or article under the filters, streamed as CSV, GeoJSON or KML "
+                    "(KML 2.2: one Placemark per record; a place's newest articles in its description).",
+                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
+                    parameters=[
+                        {
+                            "name": "kind",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["places", "mentions", "articles"]},
+                        },
+                        {
+                            "name": "fmt",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["csv", "geojson", "kml"]},
+                        },
+                        *FILTERS,
+                    ],
                 )
             },
             "/tiles/{z}/{x}/{y}.png": {

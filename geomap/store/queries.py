@@ -10,6 +10,7 @@ from its mentions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -330,8 +331,9 @@ def _article_dict(row: Row) -> dict[str, Any]:
     return {**_article_ref(row, ""), "ingested": iso(m["ingested"]), "places": m["places"]}
 
 
-def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
-    """Articles newest first; place filters keep the articles that mention a matching place.
+def article_query(conn: Connection, f: Filters) -> tuple[Select, Select, Callable[[Row], dict[str, Any]]]:
+    """Articles newest first (statement, count, row converter); place filters keep the articles that mention
+    a matching place.
 
     A text search orders them by relevance instead (newest first among equals)
     and gives each a ``match``: an excerpt with the matched words (``search.highlight``).
@@ -353,7 +355,7 @@ def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page
             .where(*conds)
             .order_by(*_newest_first())
         )
-        return _page(conn, stmt, limit, offset, _article_dict, count)
+        return stmt, count, _article_dict
     matched = ranked(conn, f.text)
     stmt = (
         select(*_ARTICLE_COLS, articles.c.ingested, articles.c.text, _article_places_count(f).label("places"))
@@ -366,7 +368,13 @@ def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page
     def with_match(row: Row) -> dict[str, Any]:
         return {**_article_dict(row), "match": highlight(f"{row.title}\n{row.text}", query)}
 
-    return _page(conn, stmt, limit, offset, with_match, count)
+    return stmt, count, with_match
+
+
+def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
+    """A page of ``article_query``."""
+    stmt, count, convert = article_query(conn, f)
+    return _page(conn, stmt, limit, offset, convert, count)
 
 
 def get_article(conn: Connection, article_id: int) -> dict[str, Any] | None:
