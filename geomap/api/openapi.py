@@ -32,6 +32,13 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
+    _q(
+        "text",
+        "string",
+        "Full-text search: articles whose title or text holds every word (stemmed; at most 32 words). "
+        "/api/articles ranks by relevance and adds a highlighted excerpt; places and counts follow the matching "
+        "articles.",
+    ),
     _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
     _q("near", "string", "lat,lon,km: places within km of the point, nearest first, e.g. 50.45,30.52,100."),
     _q("country", "string", "Two-letter ISO country code, e.g. UA."),
@@ -46,6 +53,18 @@ FILTERS = [
     _q("source", "string", "Articles from this source (publisher)."),
     _q("demonyms", "boolean", 'Count demonym mentions ("Russian" for Russia) too; default false.'),
 ]
+
+
+FORMAT = _q(
+    "format",
+    "string",
+    "Answer format (default json); with limit=all, csv, geojson and kml stream every matching row.",
+    enum=["json", "geojson", "csv", "kml"],
+)
+
+
+def _path_enum(name: str, values: list[str]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "enum": values}}
 
 
 def _paging(default: int, maximum: int) -> list[dict[str, Any]]:
@@ -194,7 +213,7 @@ def openapi_spec() -> dict[str, Any]:
                     parameters=[
                         *FILTERS,
                         *_paging(100, 1000),
-                        _q("format", "string", "Answer format (default json).", enum=["json", "geojson", "csv"]),
+                        FORMAT,
                     ],
                 )
             },
@@ -225,7 +244,7 @@ def openapi_spec() -> dict[str, Any]:
                     "listArticles",
                     "Stored articles under the filters, newest first.",
                     {"200": _resp("A page of articles."), **ERRORS_READ},
-                    parameters=[*FILTERS, *_paging(50, 1000)],
+                    parameters=[*FILTERS, *_paging(50, 1000), FORMAT],
                 ),
                 "post": _op(
                     "createArticle",
@@ -238,6 +257,15 @@ def openapi_spec() -> dict[str, Any]:
                     requestBody={"required": True, "content": {"application/json": {"schema": ARTICLE_BODY}}},
                     security=[{"bearer": []}],
                 ),
+            },
+            "/api/mentions": {
+                "get": _op(
+                    "listMentions",
+                    "Resolved mentions under the filters, newest article first, each with its place and article "
+                    "(id, title, url, source, published), offsets and snippet.",
+                    {"200": _resp("A page of mentions."), **ERRORS_READ},
+                    parameters=[*FILTERS, *_paging(100, 1000), FORMAT],
+                )
             },
             "/api/timeline": {
                 "get": _op(
@@ -318,6 +346,29 @@ def openapi_spec() -> dict[str, Any]:
                     "The map as one standalone HTML file (data and assets inline).",
                     {"200": _resp("HTML file.", "text/html"), "400": ERR},
                     parameters=FILTERS,
+                )
+            },
+            "/export/{kind}.{fmt}": {
+                "get": _op(
+                    "exportList",
+                    "Every place, mention or article under the filters, streamed as CSV, GeoJSON or KML "
+                    "(KML 2.2: one Placemark per record; a place's newest articles in its description).",
+                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
+                    parameters=[
+                        {
+                            "name": "kind",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["places", "mentions", "articles"]},
+                        },
+                        {
+                            "name": "fmt",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["csv", "geojson", "kml"]},
+                        },
+                        *FILTERS,
+                    ],
                 )
             },
             "/tiles/{z}/{x}/{y}.png": {

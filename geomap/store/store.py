@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..config import Settings, load_settings
 from ..errors import StoreError
 from ..models import Article, ParsedDocument, Place
-from . import queries, rollup, timeline
+from . import listing, queries, rollup, timeline
 from .engine import WRITE, integrity_check, make_engine
 from .filters import Filters
 from .migrate import create_schema, current_version, upgrade
@@ -292,10 +292,62 @@ class Store:
         with self._read() as conn:
             return queries.newest_mentions(conn, list(dict.fromkeys(place_ids)), filters, int(per_place))
 
-    def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
-        """Articles under ``filters``, newest first, each with its number of places."""
+    def articles_for_places(
+        self, place_ids: Sequence[str], filters: Filters = Filters(), *, per_place: int = 5, snippets: int = 3
+    ) -> dict[str, Page]:
+        """Per place, its newest ``per_place`` articles (each with up to ``snippets`` mentions of it);
+        ``total`` counts its articles. What the export's popups and the KML descriptions show."""
         with self._read() as conn:
-            return queries.list_articles(conn, filters, int(limit), int(offset))
+            return listing.newest_articles(conn, list(dict.fromkeys(place_ids)), filters, int(per_place), int(snippets))
+
+    def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """Articles under ``filters``, newest first (most relevant first for a text search), each with its
+        number of places and ``named``: the places it names, most mentioned first."""
+        with self._read() as conn:
+            page = queries.list_articles(conn, filters, int(limit), int(offset))
+            named = listing.named_places(conn, [a["id"] for a in page.items], filters)
+        for item in page.items:
+            item["named"] = named[item["id"]]
+        return page
+
+    def stream_articles(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every article ``articles(filters)`` would list, in its order, read a batch at a time."""
+        with self._read() as conn:
+            stmt, _, convert = queries.article_query(conn, filters)
+            batch: list[dict[str, Any]] = []
+            for row in conn.execution_options(yield_per=listing.STREAM_BATCH).execute(stmt):
+                batch.append(convert(row))
+                if len(batch) == listing.STREAM_BATCH:
+                    yield from self._with_named(batch, filters)
+                    batch = []
+            yield from self._with_named(batch, filters)
+
+    def _with_named(self, batch: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+        """The batch's articles with their ``named`` places (read on a connection of its own: the
+        streaming one is busy)."""
+        with self._read() as conn:
+            named = listing.named_places(conn, [a["id"] for a in batch], filters)
+        return [{**a, "named": named[a["id"]]} for a in batch]
+
+    def mentions(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """Resolved mentions under ``filters``, newest article first, each with its place and article."""
+        with self._read() as conn:
+            return listing.list_mentions(conn, filters, int(limit), int(offset))
+
+    def stream_mentions(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every mention ``mentions(filters)`` would list, in its order, read a batch at a time."""
+        with self._read() as conn:
+            yield from listing.mention_rows(conn, filters)
+
+    def stream_places(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every place ``places(filters)`` would list, a page at a time."""
+        offset = 0
+        while True:
+            page = self.places(filters, limit=listing.STREAM_BATCH, offset=offset)
+            yield from page.items
+            offset += len(page.items)
+            if offset >= page.total or not page.items:
+                return
 
     def article(self, article_id: int) -> dict[str, Any] | None:
         """One article with its text and its mentions (each with its place), or None."""

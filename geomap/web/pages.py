@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 
+from ..api.downloads import LISTS, download
 from ..api.openapi import openapi_spec
 from ..api.params import filter_query
 from ..api.services import services
@@ -44,6 +45,14 @@ def export_map() -> Response:
     resp = Response(html, mimetype="text/html")
     resp.headers["Content-Disposition"] = 'attachment; filename="geomap.html"'
     return resp
+
+
+@pages.get("/export/<kind>.<fmt>")
+def export_list(kind: str, fmt: str) -> Response:
+    """Every place, mention or article under the filters as one streamed CSV, GeoJSON or KML file."""
+    if kind not in LISTS:
+        raise NotFoundError(f"no export of {kind!r}; exports: {', '.join(LISTS)} (e.g. /export/places.kml)")
+    return download(kind, fmt, Filters.from_args(request.args))
 
 
 @pages.get("/docs")
