@@ -17,6 +17,7 @@ from localhttp import QuietHandler, local_server
 from waitress.server import create_server
 
 from geomap.api.cliff.fetch import is_public_address, page_text
+from geomap.api.services import EXTENSION
 from geomap.config import load_settings
 from geomap.web import create_app
 
@@ -30,8 +31,10 @@ RUSSIA = 2017370  # GeoNames id of the Russian Federation
 class ServedApp:
     """The geomap app under waitress on 127.0.0.1 in a background thread."""
 
-    def __init__(self, data_dir: Path, **settings: Any) -> None:
+    def __init__(self, data_dir: Path, *, warm: bool = True, **settings: Any) -> None:
         app = create_app(load_settings(data_dir=data_dir, seed_on_first_run=False, **settings))
+        if warm:  # load the model and the place index first (a stale index is rebuilt, minutes): the client waits 30 s
+            app.extensions[EXTENSION].parser.parse("Kyiv")
         self.server = create_server(app, host="127.0.0.1", port=0, threads=2)
         self.base = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -159,7 +162,7 @@ class CountingPage(QuietHandler):
 
 @pytest.fixture(scope="module")
 def served_extract(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    server = ServedApp(tmp_path_factory.mktemp("cliff-extract"), cliff_extract=True, api_key=KEY)
+    server = ServedApp(tmp_path_factory.mktemp("cliff-extract"), warm=False, cliff_extract=True, api_key=KEY)
     yield server
     server.close()
 
@@ -179,7 +182,7 @@ def test_extract_enabled_needs_the_key(served_extract: ServedApp) -> None:
 
 
 def test_extract_enabled_without_a_server_key_stays_off(tmp_path: Path) -> None:
-    server = ServedApp(tmp_path, cliff_extract=True)
+    server = ServedApp(tmp_path, warm=False, cliff_extract=True)
     try:
         resp = requests.get(f"{server.base}/extract", params={"url": "https://example.org/"}, timeout=30)
         assert resp.status_code == 403 and "GEOMAP_API_KEY" in resp.json()["details"]
