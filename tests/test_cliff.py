@@ -6,7 +6,12 @@ runs it; the client talks HTTP to it call by call, as a CLIFF user's code would.
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,6 +148,38 @@ def test_root_paths_answer_like_the_versioned_ones(served: ServedApp) -> None:
     for path in ("/parse/text", "/cliff-2.6.1/parse/text"):
         answer = requests.post(served.base + path, data={"q": "Flooding hit Dhaka."}, timeout=60).json()
         assert [m["name"] for m in answer["results"]["places"]["mentions"]] == ["Dhaka"]
+
+
+@pytest.mark.slow
+def test_the_client_against_geomap_serve(tmp_path: Path) -> None:
+    """The issue's acceptance check, as a user runs it: ``geomap serve``, then the client, unchanged."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GEOMAP_DATA_DIR": str(tmp_path)}
+    env.pop("GEOMAP_API_KEY", None)
+    command = [sys.executable, "-c", "from geomap.cli import main; main()", "serve", "--port", str(port)]
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen([*command, "--workers", "1", "--threads", "2"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300  # the first run stores the sample article (and may build the index)
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            try:
+                requests.get(f"{base}/api/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        client = cliff_api.Cliff(base)
+        answer = client.parse_text(SEED.read_text(encoding="utf-8"))
+        assert answer["status"] == "ok" and len(answer["results"]["places"]["mentions"]) >= 20
+        assert client.parse_sentences(["Talks were held in Geneva."])["results"]["places"]["mentions"]
+        assert client.geonames_lookup(MOSCOW)["name"] == "Moscow"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
 
 
 # --- extract?url= -----------------------------------------------------------------------------
