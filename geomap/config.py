@@ -45,6 +45,7 @@ class Settings:
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
     seed_on_first_run: bool = True
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
+    place_index: str = "compact"  # entry-point name in the "geomap.place_indexes" group (geomap.gazetteer.registry)
     cliff_extract: bool = False  # CLIFF's extract?url=: the server fetches URLs for clients (needs api_key)
 
     @property
@@ -66,6 +67,7 @@ class Settings:
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_DATA_DIR": ("data_dir", Path),
     "GEOMAP_GAZETTEER_DIR": ("gazetteer_dir", Path),
+    "GEOMAP_PLACE_INDEX": ("place_index", str),
     "GEOMAP_DATABASE_URL": ("database_url", str),
     "GEOMAP_SPACY_MODEL": ("spacy_model", str),
     "GEOMAP_ONLINE_GEOCODER": ("online_geocoder", str),

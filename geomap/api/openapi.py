@@ -33,6 +33,7 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
     _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
+    _q("near", "string", "lat,lon,km: places within km of the point, nearest first, e.g. 50.45,30.52,100."),
     _q("country", "string", "Two-letter ISO country code, e.g. UA."),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
     _q("since", "string", "Articles published on or after this date (YYYY-MM-DD or ISO 8601).", format="date-time"),
@@ -238,6 +239,21 @@ def openapi_spec() -> dict[str, Any]:
                     security=[{"bearer": []}],
                 ),
             },
+            "/api/timeline": {
+                "get": _op(
+                    "timeline",
+                    "Articles and mentions per day, week or month under the filters (UTC), oldest first, "
+                    "and how many undated articles pass every filter but the dates.",
+                    {
+                        "200": _resp('{"interval", "buckets": [{"start", "articles", "mentions"}], "undated"}'),
+                        **ERRORS_READ,
+                    },
+                    parameters=[
+                        *FILTERS,
+                        _q("interval", "string", "Bucket size (default day).", enum=["day", "week", "month"]),
+                    ],
+                )
+            },
             "/api/articles/{article_id}": {
                 "get": _op(
                     "getArticle",
@@ -302,6 +318,17 @@ def openapi_spec() -> dict[str, Any]:
                     "The map as one standalone HTML file (data and assets inline).",
                     {"200": _resp("HTML file.", "text/html"), "400": ERR},
                     parameters=FILTERS,
+                )
+            },
+            "/tiles/{z}/{x}/{y}.png": {
+                "get": _op(
+                    "basemapTile",
+                    "One tile of the offline basemap (OpenStreetMap, zoom 0-6, © OpenStreetMap contributors, ODbL).",
+                    {"200": _resp("PNG image.", "image/png"), "404": ERR},
+                    parameters=[
+                        {"name": n, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+                        for n in ("z", "x", "y")
+                    ],
                 )
             },
             "/assets/{package}/{name}": {

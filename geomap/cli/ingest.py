@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..config import load_settings
+from .where import locations
 
 __all__ = ["ingest"]
 
@@ -57,6 +58,8 @@ def ingest(
     if not paths and not reprocess:
         raise click.UsageError("give at least one PATH, URL or - (or --reprocess to re-parse everything stored)")
     settings = load_settings(database_url=database)
+    for line in locations(settings):
+        click.echo(f"geomap: {line}", err=True)
     store = open_store(settings)
     show = sys.stderr.isatty() if progress is None else progress
     try:

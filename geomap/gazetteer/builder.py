@@ -30,7 +30,16 @@ from .geonames import IMPORTED_FILE, Imported, load_imported
 from .normalise import is_latin, normalise
 from .records import encode_record
 
-__all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "prior", "alternate_score"]
+__all__ = [
+    "FORMAT_VERSION",
+    "INDEX_FILE",
+    "build_index",
+    "expected_stamp",
+    "prior",
+    "alternate_score",
+    "fill_admin_names",
+    "index_records",
+]
 
 FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
@@ -132,7 +141,7 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
         if pid in merged and merged[pid]["kind"] != "city":  # cities got theirs above
             merged[pid]["names"] = [*merged[pid].get("names", []), *names]
     progress.update(1)
-    _fill_admin_names(merged.values(), admin1_names)
+    fill_admin_names(merged.values(), admin1_names)
     return list(merged.values())
 
 
@@ -149,7 +158,7 @@ def _apply_imported_names(merged: dict[str, sources.RawRecord], imported: Import
             rec["population"] = country["population"]
 
 
-def _fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tuple[str, str], str]) -> None:
+def fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tuple[str, str], str]) -> None:
     """Give every record its country name and its first-level region's name."""
     records = list(records)
     countries = {r["country_code"]: r["name"] for r in records if r["kind"] == "country"}
@@ -221,8 +230,19 @@ def _name_keys(rec: sources.RawRecord) -> tuple[set[str], set[str], list[str]]:
 
 def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, Any]:
     records = _collect(directory, progress, min_population)
-    records.sort(key=lambda r: (-prior(r), r["id"]))  # lookup results come out in prior order
     progress.set_description("indexing names")
+    data = index_records(records)
+    progress.update(1)
+    return data
+
+
+def index_records(records: list[sources.RawRecord]) -> dict[str, Any]:
+    """The index's data (what ``build_index`` pickles) for complete records, in memory.
+
+    Shared by the real build and ``CompactPlaceIndex.from_records``, so a small
+    test index files names, priors and codes exactly as the full one does.
+    """
+    records.sort(key=lambda r: (-prior(r), r["id"]))  # lookup results come out in prior order
     names: dict[str, list[int]] = {}
     encoded: list[str] = []
     lat, lon, priors, alt_scores = array("d"), array("d"), array("d"), array("d")
@@ -245,7 +265,6 @@ def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, An
         elif rec["kind"] == "admin1" and cc:
             admin1.setdefault((cc, rec.get("admin1_code") or ""), i)
             admin1.setdefault((cc, rec["id"].rsplit("-", 1)[-1] if rec["id"].startswith("geomap:iso-") else ""), i)
-    progress.update(1)
     return {
         "records": encoded,
         "lat": lat,

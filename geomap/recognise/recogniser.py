@@ -22,6 +22,7 @@ from itertools import pairwise
 from spacy.language import Language
 
 from ..models import Candidate
+from ..parallel import batched
 from .finder import find_candidates, qualifier_pattern, sentence_bounds
 from .lexicon import Lexicon, get_lexicon
 from .model import ENTITY_LABELS
@@ -88,13 +89,7 @@ class Recogniser:
 
     def recognise_many(self, texts: Iterable[str], *, batch_size: int = 32) -> Iterator[list[Found]]:
         """Found places per text, running NER in batches across texts."""
-        batch: list[str] = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) >= batch_size:
-                yield from self._batch(batch)
-                batch = []
-        if batch:
+        for batch in batched(texts, batch_size):
             yield from self._batch(batch)
 
     def _batch(self, texts: Sequence[str]) -> Iterator[list[Found]]:
