@@ -10,22 +10,23 @@ the rest.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..config import Settings, load_settings
-from ..errors import GazetteerError, IngestError, ModelError
+from ..errors import IngestError
 from ..gazetteer.builder import INDEX_FILE
 from ..models import Article, ParsedDocument
 from ..parallel import pipelined, worker_pool
 from ..store import Store, content_hash
 from .formats import Entry
+from .parsing import Item, Parser, parse_items, parser_for
 from .progress import Progress
 from .sources import count_entries, read_path
 
@@ -53,16 +54,6 @@ _SEED_DETAILS: dict[str, dict[str, Any]] = {
 BATCH_SIZE = 64
 # How long the first build of the place index takes on a 2-core machine (27-40 s measured): said before it starts.
 FIRST_INDEX_BUILD_SECONDS = 40
-# A broken model or gazetteer fails every article alike: stop the run instead of reporting each.
-_FATAL = (ModelError, GazetteerError)
-
-
-class Parser(Protocol):
-    """What ingestion needs of a geoparser (``geomap.pipeline.Geoparser``)."""
-
-    def parse(self, text: str, *, title: str | None = None) -> ParsedDocument: ...
-
-    def parse_many(self, texts: Iterable[str], *, batch_size: int = ...) -> Iterable[ParsedDocument]: ...
 
 
 @dataclass
@@ -99,57 +90,18 @@ class IngestReport:
         }
 
 
-# --- parsers ---------------------------------------------------------------
-
-_PARSERS: dict[str, Parser] = {}
-
-
-def _parser(settings: Settings) -> Parser:
-    """One geoparser per configuration per process (loading the model takes a second)."""
-    key = repr(settings)
-    if key not in _PARSERS:
-        from ..pipeline import Geoparser
-
-        _PARSERS[key] = Geoparser(settings)
-    return _PARSERS[key]
-
-
-def _parse_one(parser: Parser, article: Article) -> ParsedDocument | str:
-    """The parse, or why it failed (a model or gazetteer failure stops the run)."""
-    try:
-        return parser.parse(article.text, title=article.title or None)
-    except _FATAL:
-        raise
-    except Exception as exc:  # one article's failure must not stop the run
-        return f"geoparser failed: {type(exc).__name__}: {exc}"
-
-
-def _parse_batch(parser: Parser, articles: Sequence[Article]) -> list[ParsedDocument | str]:
-    """Parses of a batch through the model's batched path; one by one if an article breaks it."""
-    try:
-        return list(parser.parse_many([a.text for a in articles], batch_size=len(articles)))
-    except _FATAL:
-        raise
-    except Exception:
-        return [_parse_one(parser, a) for a in articles]
-
-
 _worker_parser: Parser | None = None
 
 
 def _init_worker(parent: Parser | None, settings: Settings) -> None:
     """Worker set-up: the parent's loaded parser (fork) or a new one (spawn)."""
     global _worker_parser
-    _worker_parser = parent if parent is not None else _parser(settings)
+    _worker_parser = parent if parent is not None else parser_for(settings)
 
 
-def _parse_items(parser: Parser, items: list[_Item]) -> list[ParsedDocument | str]:
-    return _parse_batch(parser, [i.article for i in items])
-
-
-def _worker_parse(items: list[_Item]) -> list[ParsedDocument | str]:
+def _worker_parse(items: list[Item]) -> list[ParsedDocument | str]:
     assert _worker_parser is not None
-    return _parse_items(_worker_parser, items)
+    return parse_items(_worker_parser, items)
 
 
 def index_ready(settings: Settings) -> bool:
@@ -174,13 +126,6 @@ def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
 # --- runs --------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Item:
-    origin: str
-    article: Article
-    stored_id: int | None = None  # set when re-parsing an article already stored
-
-
 class _Run:
     """Book-keeping of one run: the report, the progress bar, the batches to parse."""
 
@@ -199,10 +144,10 @@ class _Run:
         self.report.failed.append((origin, reason))
         self.progress.advance(1)
 
-    def batches(self, entries: Iterable[Entry]) -> Iterator[list[_Item]]:
+    def batches(self, entries: Iterable[Entry]) -> Iterator[list[Item]]:
         """Articles still to parse, in batches; failures and duplicates are counted on the way."""
         seen: set[str] = set()
-        pending: dict[str, _Item] = {}
+        pending: dict[str, Item] = {}
         for entry in entries:
             if entry.article is None:
                 self.fail(entry.origin, entry.error or "unreadable")
@@ -212,7 +157,7 @@ class _Run:
                 self._skip()
                 continue
             seen.add(digest)
-            pending[digest] = _Item(entry.origin, entry.article)
+            pending[digest] = Item(entry.origin, entry.article)
             if len(pending) >= self.batch_size:
                 if batch := self._unstored(pending):
                     yield batch
@@ -220,7 +165,7 @@ class _Run:
         if pending and (batch := self._unstored(pending)):
             yield batch
 
-    def _unstored(self, pending: dict[str, _Item]) -> list[_Item]:
+    def _unstored(self, pending: dict[str, Item]) -> list[Item]:
         stored = self.store.stored_hashes(pending)
         out = []
         for digest, item in pending.items():
@@ -233,7 +178,7 @@ class _Run:
                 self._skip()
         return out
 
-    def write(self, batch: list[_Item], parses: list[ParsedDocument | str]) -> None:
+    def write(self, batch: list[Item], parses: list[ParsedDocument | str]) -> None:
         """Store one parsed batch: new articles in one transaction, re-parses in another."""
         new, again = [], []
         for item, parsed in zip(batch, parses, strict=True):
@@ -271,7 +216,7 @@ def _run(
     started = time.perf_counter()
     settings = settings or load_settings()
     try:
-        parser = parser or _parser(settings)
+        parser = parser or parser_for(settings)
         _load(parser, settings, progress)
         pool = worker_pool(
             workers,
@@ -280,7 +225,7 @@ def _run(
             spawned_args=(None, settings),
             before_fork=getattr(parser, "load", None),
         )
-        task = _worker_parse if workers > 1 else partial(_parse_items, parser)
+        task = _worker_parse if workers > 1 else partial(parse_items, parser)
         run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
         progress.stage("geoparsing")
         with pool as executor:
@@ -363,7 +308,7 @@ def ingest_article(
     stored = store.stored_hashes([content_hash(article.text)])
     if stored:
         return next(iter(stored.values())), False
-    parsed = (parser or _parser(settings or load_settings())).parse(article.text, title=article.title or None)
+    parsed = (parser or parser_for(settings or load_settings())).parse(article.text, title=article.title or None)
     return store.add(article, parsed)
 
 
