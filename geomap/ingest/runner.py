@@ -10,8 +10,9 @@ the rest.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -20,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, load_settings
-from ..errors import IngestError
+from ..errors import ConfigError, IngestError
 from ..gazetteer.builder import INDEX_FILE
 from ..models import Article, ParsedDocument
-from ..parallel import pipelined, worker_pool
+from ..parallel import Submitter, pipelined, worker_pool
 from ..store import Store, content_hash
 from .formats import Entry
 from .parsing import Item, Parser, parse_items, parser_for
@@ -202,6 +203,49 @@ class _Run:
         )
 
 
+@contextmanager
+def _parsing(
+    parser: Parser | None, settings: Settings, workers: int, scheduler: str | None, progress: Progress
+) -> Iterator[tuple[Submitter, Callable[[list[Item]], list[ParsedDocument | str]], int]]:
+    """Where batches are parsed: (a submitter, the task to submit, how many batches to keep in flight).
+
+    Here or in ``workers`` processes (the geoparser loaded first, in this
+    process); or on the Dask cluster at ``scheduler``, whose workers load their own.
+    """
+    if scheduler:
+        try:
+            from .cluster import cluster_pool, parse_on_worker  # the optional 'cluster' extra (dask)
+        except ModuleNotFoundError as exc:
+            raise ConfigError(
+                f"parsing on a Dask cluster needs dask and distributed ({exc.name} is missing): "
+                "pip install 'geomap[cluster]'"
+            ) from None
+
+        progress.stage(f"connecting to the Dask scheduler at {scheduler}")
+        with cluster_pool(scheduler) as (submitter, cluster_workers):
+            yield submitter, parse_on_worker, 2 * cluster_workers
+        return
+    parser = parser or parser_for(settings)
+    _load(parser, settings, progress)
+    pool = worker_pool(
+        workers,
+        _init_worker,
+        forked_args=(parser, settings),
+        spawned_args=(None, settings),
+        before_fork=getattr(parser, "load", None),
+    )
+    task = _worker_parse if workers > 1 else partial(parse_items, parser)
+    try:
+        with pool as executor:
+            # 2 * workers - 1 batches in flight keep the workers busy while this process writes
+            yield executor, task, 2 * workers - 1
+    except BrokenProcessPool:
+        raise IngestError(
+            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
+            "(the batches already stored are kept)"
+        ) from None
+
+
 def _run(
     entries: Iterable[Entry],
     store: Store,
@@ -212,31 +256,16 @@ def _run(
     reprocess: bool,
     progress: Progress,
     batch_size: int,
+    scheduler: str | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
     settings = settings or load_settings()
+    run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
     try:
-        parser = parser or parser_for(settings)
-        _load(parser, settings, progress)
-        pool = worker_pool(
-            workers,
-            _init_worker,
-            forked_args=(parser, settings),
-            spawned_args=(None, settings),
-            before_fork=getattr(parser, "load", None),
-        )
-        task = _worker_parse if workers > 1 else partial(parse_items, parser)
-        run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
-        progress.stage("geoparsing")
-        with pool as executor:
-            # 2 * workers - 1 batches in flight keep the workers busy while this process writes
-            for batch, parses in pipelined(executor, task, run.batches(entries), ahead=2 * workers - 1):
+        with _parsing(parser, settings, workers, scheduler, progress) as (submitter, task, ahead):
+            progress.stage("geoparsing")
+            for batch, parses in pipelined(submitter, task, run.batches(entries), ahead=ahead):
                 run.write(batch, parses)
-    except BrokenProcessPool:
-        raise IngestError(
-            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
-            "(the batches already stored are kept)"
-        ) from None
     finally:
         progress.close()
     run.report.seconds = time.perf_counter() - started
@@ -254,8 +283,12 @@ def ingest_paths(
     settings: Settings | None = None,
     parser: Parser | None = None,
     batch_size: int = BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
-    """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``)."""
+    """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``).
+
+    ``scheduler`` (tcp://host:8786): parse on that Dask cluster's workers instead of ``workers`` processes here.
+    """
     paths = list(paths)
     bar = Progress(enabled=progress)
     if progress:
@@ -272,6 +305,7 @@ def ingest_paths(
         reprocess=reprocess,
         progress=bar,
         batch_size=batch_size,
+        scheduler=scheduler,
     )
 
 
@@ -283,6 +317,7 @@ def reprocess_stored(
     settings: Settings | None = None,
     parser: Parser | None = None,
     batch_size: int = BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Re-parse every stored article (after a gazetteer or model change), replacing its mentions."""
     entries = (Entry(f"article {a.id}", a) for a in store.iter_articles())
@@ -296,6 +331,7 @@ def reprocess_stored(
         reprocess=True,
         progress=bar,
         batch_size=batch_size,
+        scheduler=scheduler,
     )
 
 
