@@ -190,3 +190,18 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
             )
     finally:
         store.close()
+
+
+def test_extract_on_the_cluster_prints_what_a_local_extract_prints(tmp_path, cluster):
+    from click.testing import CliRunner
+
+    from geomap.cli import cli
+
+    corpus = _corpus(tmp_path / "in", 20)
+    outputs = {}
+    for name, extra in (("local", []), ("cluster", ["--scheduler", cluster.address])):
+        out = tmp_path / f"{name}.jsonl"
+        result = CliRunner().invoke(cli, ["extract", str(corpus), "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        outputs[name] = out.read_text(encoding="utf-8").splitlines()
+    assert len(outputs["local"]) == 20 and outputs["cluster"] == outputs["local"]

@@ -1,4 +1,4 @@
-"""Geoparsing on a Dask cluster: batches go to the workers, results come back to be written here.
+"""Geoparsing on a Dask cluster: batches go to the workers, results come back to be written (or printed) here.
 
 ``pip install 'geomap[cluster]'`` brings ``dask`` and ``distributed``. Each
 worker process loads the geoparser once, when it joins (``GeoparserPlugin``,
@@ -13,7 +13,7 @@ lost worker's batches to another worker; a batch that still fails after
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,9 +22,18 @@ from distributed import Client, WorkerPlugin, get_worker
 from ..config import load_settings
 from ..errors import IngestError
 from ..models import ParsedDocument
+from ..parallel import batched, pipelined
 from .parsing import Item, Parser, parse_items, parser_for
 
-__all__ = ["GeoparserPlugin", "cluster_pool", "parse_on_worker", "PLUGIN_NAME", "RETRIES"]
+__all__ = [
+    "GeoparserPlugin",
+    "cluster_pool",
+    "parse_on_worker",
+    "parse_on_cluster",
+    "parse_texts_on_worker",
+    "PLUGIN_NAME",
+    "RETRIES",
+]
 
 PLUGIN_NAME = "geomap-geoparser"
 RETRIES = 2  # a batch whose task raised runs again this many times (a lost worker's tasks move anyway)
@@ -46,12 +55,40 @@ class GeoparserPlugin(WorkerPlugin):
         self.parser = parser
 
 
-def parse_on_worker(items: list[Item]) -> list[ParsedDocument | str]:
-    """The task: parse one batch with this worker's loaded geoparser."""
+def _worker_parser() -> Parser:
     plugin = get_worker().plugins.get(PLUGIN_NAME)
     if not isinstance(plugin, GeoparserPlugin) or plugin.parser is None:
         raise IngestError("this Dask worker has no geoparser loaded (the geomap plugin did not set it up)")
-    return parse_items(plugin.parser, items)
+    return plugin.parser
+
+
+def parse_on_worker(items: list[Item]) -> list[ParsedDocument | str]:
+    """The ingest task: parse one batch of articles with this worker's loaded geoparser."""
+    return parse_items(_worker_parser(), items)
+
+
+def parse_texts_on_worker(texts: list[str]) -> list[ParsedDocument]:
+    """The extract task: parse one batch of plain texts (a failure fails the batch, and ``geomap extract``)."""
+    return list(_worker_parser().parse_many(texts, batch_size=len(texts)))
+
+
+def parse_on_cluster(scheduler: str, texts: Iterable[str], *, batch_size: int) -> Iterator[ParsedDocument]:
+    """``Geoparser.parse_many`` on the cluster: parses in input order, a bounded number of batches in flight."""
+    with cluster_pool(scheduler) as (submitter, workers):
+        client = submitter.client
+        submit = _Direct(client)
+        for _, docs in pipelined(submit, parse_texts_on_worker, batched(texts, batch_size), ahead=2 * workers):
+            yield from docs
+
+
+class _Direct:
+    """``submit`` whose futures raise a batch's failure (after Dask's retries)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def submit(self, fn: Callable[[list[str]], list[ParsedDocument]], texts: list[str]) -> Any:
+        return self.client.submit(fn, texts, pure=False, retries=RETRIES)
 
 
 class _Reported:
