@@ -10,6 +10,7 @@ the rest.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ __all__ = [
     "SEEDS_DIR",
     "BATCH_SIZE",
     "FIRST_INDEX_BUILD_SECONDS",
+    "run_entries",
     "index_ready",
 ]
 
@@ -110,10 +112,13 @@ def index_ready(settings: Settings) -> bool:
     return (settings.gazetteer_path / INDEX_FILE).is_file()
 
 
+_LOADED: weakref.WeakSet[Any] = weakref.WeakSet()  # parsers loaded in this process: no second "loading" line
+
+
 def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
     """Load the model and the index before the first article, saying so (a build takes a while)."""
     load = getattr(parser, "load", None)
-    if load is None:
+    if load is None or parser in _LOADED:
         return
     if not index_ready(settings):
         progress.stage(
@@ -122,6 +127,7 @@ def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
         )
     progress.stage("loading the spaCy model and the place index")
     load()
+    _LOADED.add(parser)
 
 
 # --- runs --------------------------------------------------------------------
@@ -270,6 +276,28 @@ def _run(
         progress.close()
     run.report.seconds = time.perf_counter() - started
     return run.report
+
+
+def run_entries(
+    entries: Iterable[Entry],
+    store: Store,
+    *,
+    parser: Parser | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestReport:
+    """Store the articles of ``entries`` not stored yet, parsed here in batches (``geomap watch``'s path)."""
+    return _run(
+        entries,
+        store,
+        settings=settings,
+        parser=parser,
+        workers=1,
+        reprocess=False,
+        progress=progress or Progress(enabled=False),
+        batch_size=batch_size,
+    )
 
 
 def ingest_paths(
