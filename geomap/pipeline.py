@@ -12,7 +12,7 @@ The spaCy model and the gazetteer load on first use. Offsets in every
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from spacy.language import Language
 
@@ -22,6 +22,7 @@ from .gazetteer import PlaceIndex, get_gazetteer
 from .models import Candidate, ParsedDocument
 from .parallel import batched, pipelined, worker_pool
 from .recognise import Found, Recogniser
+from .recognise.entities import Entity, named_entities
 from .recognise.finder import DATELINE, DATELINE_WINDOW, sentence_bounds
 from .recognise.lexicon import get_lexicon
 from .recognise.model import load_pipeline
@@ -134,6 +135,12 @@ class Geoparser:
                 results[i] = ParsedDocument(text=texts[i], mentions=mentions, focus=focus, title=titles[i])
         for i, text in enumerate(texts):
             yield results.get(i) or _empty(text, titles[i])
+
+    def entities(self, text: str, labels: Collection[str]) -> list[Entity]:
+        """NER entities of ``text`` with these labels ("PERSON", "ORG"), over the whole text (CLIFF's people)."""
+        self._parts()
+        assert self._nlp is not None
+        return named_entities(self._nlp, _check_text(text), labels)
 
     def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
         """Resolve exactly the given character spans (gold-span evaluation): no recognition."""

@@ -122,15 +122,15 @@ class Recogniser:
             for f, e in zip(found, covering)
             if e is not None and e.label == "PERSON" and (e.start, e.end) == (f.start, f.end)
         )
-        for f, ent in zip(found, covering):
-            if ent is not None:
-                f.label = ent.label
-            if ent is None and persons[f.text] >= 2 and not _sure(f):
+        for f, cover in zip(found, covering):
+            if cover is not None:
+                f.label = cover.label
+            if cover is None and persons[f.text] >= 2 and not _sure(f):
                 continue
-            verdict = self._verdict(f, ent, text, people, lowered)
-            if ent is not None and ent.label in ENTITY_LABELS and (ent.start, ent.end) != (f.start, f.end):
+            verdict = self._verdict(f, cover, text, people, lowered)
+            if cover is not None and cover.label in ENTITY_LABELS and (cover.start, cover.end) != (f.start, f.end):
                 # Part of a longer place name the gazetteer does not know ("Flat Creek", "Lake Lanier").
-                edge = f.start == ent.start or f.end == ent.end
+                edge = f.start == cover.start or f.end == cover.end
                 verdict = min(verdict, _YES if edge and _strong(f, 10_000) else _NO)
             if verdict == _YES:
                 out.append(f)
@@ -257,7 +257,7 @@ def _covering(f: Found, ents: Sequence[Entity], starts: Sequence[int]) -> Entity
 
 def _people(text: str, ents: Sequence[Entity]) -> set[str]:
     """First and last names of multi-word PERSON entities: 'John Kirby' makes a bare 'Kirby' a person."""
-    out = set()
+    out: set[str] = set()
     for e in ents:
         if e.label == "PERSON":
             words = [_TRAILING.sub("", w) for w in text[e.start : e.end].split()]

@@ -132,7 +132,7 @@ def _article_conds(f: Filters) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert, count: Select | None = None) -> Page:  # type: ignore[no-untyped-def]
+def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert, count: Select | None = None) -> Page:
     """Run a page of ``stmt``; the total comes from ``count``, else from a window over the rows."""
     if count is not None:
         rows = conn.execute(stmt.limit(limit).offset(offset)).all()
@@ -290,17 +290,15 @@ def newest_mentions(conn: Connection, place_ids: list[str], f: Filters, per_plac
     out = {pid: Page([], 0, per_place, 0) for pid in place_ids}
     joined = mentions.join(articles, articles.c.id == mentions.c.article_id)
     ids = list(out)
+    newest = (*_newest_first(), mentions.c.start_char, mentions.c.id)
     for i in range(0, len(ids), 500):
-        by_place = {"partition_by": mentions.c.place_id}
         ranked = (
             select(
                 *_mention_cols(),
                 mentions.c.place_id,
                 *(c.label(f"a_{c.name}") for c in _ARTICLE_COLS),
-                func.row_number()
-                .over(**by_place, order_by=(*_newest_first(), mentions.c.start_char, mentions.c.id))
-                .label("rank"),
-                func.count().over(**by_place).label("total"),
+                func.row_number().over(partition_by=mentions.c.place_id, order_by=newest).label("rank"),
+                func.count().over(partition_by=mentions.c.place_id).label("total"),
             )
             .select_from(joined)
             .where(mentions.c.place_id.in_(ids[i : i + 500]), _kind_cond(f), *_article_conds(f))
@@ -314,7 +312,7 @@ def newest_mentions(conn: Connection, place_ids: list[str], f: Filters, per_plac
     return out
 
 
-def _article_places_count(f: Filters):  # type: ignore[no-untyped-def]
+def _article_places_count(f: Filters):
     return (
         select(func.count(mentions.c.place_id.distinct()))
         .where(mentions.c.article_id == articles.c.id, _kind_cond(f))
