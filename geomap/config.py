@@ -45,6 +45,7 @@ class Settings:
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
     seed_on_first_run: bool = True
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
+    dask_scheduler: str = ""  # e.g. "tcp://10.0.0.5:8786": ingest and extract parse on that Dask cluster
     place_index: str = "compact"  # entry-point name in the "geomap.place_indexes" group (geomap.gazetteer.registry)
     cliff_extract: bool = False  # CLIFF's extract?url=: the server fetches URLs for clients (needs api_key)
 
@@ -75,6 +76,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_MAX_REQUEST_BYTES": ("max_request_bytes", int),
     "GEOMAP_TILES": ("tiles", str),
     "GEOMAP_TILES_ATTRIBUTION": ("tiles_attribution", str),
+    "GEOMAP_DASK_SCHEDULER": ("dask_scheduler", str),
     "GEOMAP_SEED_ON_FIRST_RUN": ("seed_on_first_run", lambda v: v.lower() not in {"0", "false", "no"}),
     "GEOMAP_CLIFF_EXTRACT": ("cliff_extract", lambda v: v.lower() in {"1", "true", "yes"}),
 }

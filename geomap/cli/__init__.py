@@ -22,6 +22,7 @@ _COMMANDS = {
     "gazetteer": ("gazetteer", "geocode"),
     "parse": ("extract", "evaluate"),
     "ingest": ("ingest",),
+    "watch": ("watch",),
     "serve": ("serve", "map"),
 }
 

@@ -30,7 +30,7 @@ from .queries import Page, to_utc
 from .schema import SCHEMA_VERSION, articles, mentions, places
 from .spatial import enable_postgis
 from .stats import add_to_place_stats, refresh_place_stats
-from .version import DataVersion
+from .version import VersionSource, bump, prepare_counter, version_source
 
 __all__ = ["Store", "open_store", "content_hash"]
 
@@ -64,7 +64,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._where = engine.url.render_as_string(hide_password=True)
-        self._version: DataVersion | None = None
+        self._version: VersionSource | None = None
+        self._counts_writes = False  # PostgreSQL: every write transaction raises the data version (version.py)
         self._version_lock = threading.Lock()
 
     # --- plumbing -------------------------------------------------------------
@@ -87,6 +88,8 @@ class Store:
         with self._errors(), self.engine.connect() as conn:
             conn.execution_options(**{WRITE: True})
             with conn.begin():
+                if self._counts_writes:
+                    bump(conn)
                 yield conn
 
     def migrate(self) -> int:
@@ -99,6 +102,7 @@ class Store:
             else:
                 version = upgrade(conn, version)
             enable_postgis(conn)  # PostgreSQL only: idempotent, outside the numbered versions
+            self._counts_writes = prepare_counter(conn)
             return version
 
     def close(self) -> None:
@@ -112,12 +116,12 @@ class Store:
         """A number that moves whenever the database changed, whoever wrote; None: this backend cannot tell.
 
         Answers computed at one version are still right while it stays the same
-        (the response cache relies on that); see ``version.DataVersion``.
+        (the response cache relies on that); see ``version.py``.
         """
         if self._version is None:
             with self._version_lock:
                 if self._version is None:
-                    self._version = DataVersion.of(self.engine)
+                    self._version = version_source(self.engine, self._counts_writes)
         return self._version.current()
 
     def integrity_check(self) -> str:
