@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..errors import GeomapError, InputError, NotFoundError
 from ..map.export import MAP_LIMIT, map_data
@@ -155,7 +155,10 @@ def health() -> Response:
     try:
         stats = svc.store.stats()
     except GeomapError as exc:
-        resp = jsonify({"ok": False, "error": exc.message, "status": 503})
+        current_app.logger.error("health: the store cannot be read: %s", exc.message)
+        resp = jsonify(
+            {"ok": False, "error": "the article store cannot be read; the server log says why", "status": 503}
+        )
         resp.status_code = 503
         return resp
     return ok({"status": "ok", "version": version("geomap"), "store": stats, **svc.status()})

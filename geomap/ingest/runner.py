@@ -28,9 +28,9 @@ from typing import Any, Protocol
 from tqdm import tqdm
 
 from ..config import Settings, load_settings
-from ..errors import GazetteerError, IngestError, ModelError
+from ..errors import GazetteerError, IngestError, InputError, ModelError, StoreError
 from ..models import Article, ParsedDocument
-from ..store import Store, content_hash
+from ..store import Store, check_article, content_hash
 from .formats import Entry
 from .sources import read_path
 
@@ -221,6 +221,11 @@ class _Run:
             if entry.article is None:
                 self.fail(entry.origin, entry.error or "unreadable")
                 continue
+            try:
+                check_article(entry.article)
+            except InputError as exc:
+                self.fail(entry.origin, exc.message)
+                continue
             digest = content_hash(entry.article.text)
             if digest in seen:
                 self._skip()
@@ -247,6 +252,27 @@ class _Run:
                 self._skip()
         return out
 
+    def _store_new(self, batch: list[_Item], new: list[tuple[Article, ParsedDocument]]) -> None:
+        """Store new articles in one transaction; if the database refuses it, one by one, so a
+        record the checks let through fails alone and the others are still stored."""
+        try:
+            results = self.store.add_many(new)
+        except StoreError:
+            if len(new) == 1:
+                raise
+            results = []
+            origins = {id(item.article): item.origin for item in batch}
+            for article, parsed in new:
+                try:
+                    results += self.store.add_many([(article, parsed)])
+                except StoreError as exc:
+                    self.fail(origins[id(article)], exc.message)
+        for _, is_new in results:
+            if is_new:
+                self.report.ingested += 1
+            else:  # another writer stored the same text meanwhile
+                self.report.duplicates += 1
+
     def write(self, batch: list[_Item], parses: list[ParsedDocument | str]) -> None:
         """Store one parsed batch: new articles in one transaction, re-parses in another."""
         new, again = [], []
@@ -258,11 +284,7 @@ class _Run:
             else:
                 new.append((item.article, parsed))
         if new:
-            for _, is_new in self.store.add_many(new):
-                if is_new:
-                    self.report.ingested += 1
-                else:  # another writer stored the same text meanwhile
-                    self.report.duplicates += 1
+            self._store_new(batch, new)
         if again:
             self.store.replace_mentions_many(again)
             self.report.reprocessed += len(again)
@@ -354,8 +376,7 @@ def ingest_article(
     store: Store, article: Article, *, parser: Parser | None = None, settings: Settings | None = None
 ) -> tuple[int, bool]:
     """Parse and store one article (the API's POST); a stored text is not parsed again."""
-    if not article.text or not article.text.strip():
-        raise IngestError("the article has no text to geoparse")
+    check_article(article)
     stored = store.stored_hashes([content_hash(article.text)])
     if stored:
         return next(iter(stored.values())), False
