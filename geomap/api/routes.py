@@ -92,15 +92,29 @@ def article_detail(article_id: int) -> Response:
     return ok({"article": article})
 
 
+@api.delete("/articles/<int:article_id>")
+@require_api_key
+def article_delete(article_id: int) -> Response:
+    """Delete one article with its mentions; the places' counts follow."""
+    if not services().store.delete_articles([article_id]):
+        raise NotFoundError(f"no stored article with id {article_id} (see /api/articles)")
+    return ok({"deleted": article_id})
+
+
 @api.post("/articles")
 @require_api_key
 def articles_create() -> Response:
-    """Geoparse one article and store it; 201 when new, 200 when the same text was stored before."""
-    from ..ingest import ingest_article
+    """Geoparse one article and store it; 201 when new, 200 when the same text was stored before.
+
+    The first article a user stores retires the bundled sample (``ingest.sample``).
+    """
+    from ..ingest import ingest_article, retire_sample
 
     article = article_from_json(json_object())
     svc = services()
     article_id, created = ingest_article(svc.store, article, parser=svc.parser)
+    if created:
+        retire_sample(svc.store)
     resp = ok({"id": article_id, "created": created, "article": svc.store.article(article_id)}, 201 if created else 200)
     resp.headers["Location"] = url_for("api.article_detail", article_id=article_id)
     return resp

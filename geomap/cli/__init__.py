@@ -21,6 +21,7 @@ _COMMANDS = {
     "parse": ("extract", "evaluate"),
     "ingest": ("ingest",),
     "serve": ("serve", "map"),
+    "articles": ("articles",),
 }
 
 
