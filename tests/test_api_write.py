@@ -48,7 +48,7 @@ def test_post_article_stores_and_geoparses(client: FlaskClient) -> None:
 
 def test_extract_does_not_store(client: FlaskClient) -> None:
     before = client.get("/api/health").get_json()["store"]["articles"]
-    resp = client.post("/api/extract", json={"text": "Talks were held in Geneva and Istanbul."})
+    resp = client.post("/api/extract", json={"text": "Talks were held in Geneva and Istanbul."}, headers=AUTH)
     assert resp.status_code == 200
     body = resp.get_json()
     found = {m["text"]: m for m in body["mentions"]}
@@ -56,12 +56,14 @@ def test_extract_does_not_store(client: FlaskClient) -> None:
     assert found["Geneva"]["place"]["country_code"] == "CH" and "alternatives" not in found["Geneva"]
     assert set(body["focus"]) == {"countries", "regions", "cities"}
     assert client.get("/api/health").get_json()["store"]["articles"] == before
-    with_alts = client.post("/api/extract?alternatives=true", json={"text": "Talks in Geneva."}).get_json()
+    with_alts = client.post(
+        "/api/extract?alternatives=true", json={"text": "Talks in Geneva."}, headers=AUTH
+    ).get_json()
     assert "alternatives" in with_alts["mentions"][0]
 
 
 def test_cliff_parse_text_shape(client: FlaskClient) -> None:
-    resp = client.post("/parse/text", data={"q": TEXT})
+    resp = client.post("/parse/text", data={"q": TEXT}, headers=AUTH)
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["status"] == "ok" and isinstance(body["milliseconds"], int) and body["version"]
@@ -75,7 +77,7 @@ def test_cliff_parse_text_shape(client: FlaskClient) -> None:
     assert by_name["Kharkiv"]["id"] == 706483 and by_name["Kharkiv"]["countryCode"] == "UA"
     assert by_name["Kharkiv"]["countryGeoNameId"] == 690791  # Ukraine's GeoNames id, as CLIFF gives it
     assert "Russia" not in by_name  # a demonym: CLIFF leaves it out by default
-    with_demonyms = client.post("/parse/text", data={"q": TEXT, "replaceAllDemonyms": "true"}).get_json()
+    with_demonyms = client.post("/parse/text", data={"q": TEXT, "replaceAllDemonyms": "true"}, headers=AUTH).get_json()
     assert "Russia" in {m["name"] for m in with_demonyms["results"]["places"]["mentions"]}
     assert any(c["countryCode"] == "UA" for c in places["focus"]["countries"])
 

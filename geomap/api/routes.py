@@ -15,6 +15,7 @@ from ..textparams import parse_bool, parse_choice
 from .auth import require_api_key
 from .body import article_from_json, json_object, text_field
 from .caching import cached
+from .guard import geoparsing
 from .params import parse_page
 from .services import services
 
@@ -121,6 +122,7 @@ def articles_create() -> Response:
 
 
 @api.post("/extract")
+@geoparsing
 def extract() -> Response:
     """Geoparse a text without storing it: mentions (with places) and focus."""
     body = json_object()
