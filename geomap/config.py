@@ -44,6 +44,8 @@ class Settings:
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
     seed_on_first_run: bool = True
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
+    ranker: str = "weighted"  # a built-in ranker or a "geomap.rankers" entry point
+    ranker_weights: Path | None = None  # JSON weights for the "weighted" ranker (None: the hand weights)
 
     @property
     def gazetteer_path(self) -> Path:
@@ -66,6 +68,8 @@ _ENV = {
     "GEOMAP_GAZETTEER_DIR": ("gazetteer_dir", Path),
     "GEOMAP_DATABASE_URL": ("database_url", str),
     "GEOMAP_SPACY_MODEL": ("spacy_model", str),
+    "GEOMAP_RANKER": ("ranker", str),
+    "GEOMAP_RANKER_WEIGHTS": ("ranker_weights", Path),
     "GEOMAP_ONLINE_GEOCODER": ("online_geocoder", str),
     "GEOMAP_API_KEY": ("api_key", str),
     "GEOMAP_MAX_REQUEST_BYTES": ("max_request_bytes", int),
@@ -73,6 +77,9 @@ _ENV = {
     "GEOMAP_TILES_ATTRIBUTION": ("tiles_attribution", str),
     "GEOMAP_SEED_ON_FIRST_RUN": ("seed_on_first_run", lambda v: v.lower() not in {"0", "false", "no"}),
 }
+
+
+_PATHS = frozenset({"data_dir", "gazetteer_dir", "ranker_weights"})
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -91,5 +98,5 @@ def load_settings(**overrides: Any) -> Settings:
         if name not in known:
             raise ConfigError(f"unknown setting {name!r}")
         if value is not None:
-            values[name] = Path(value) if name in {"data_dir", "gazetteer_dir"} else value
+            values[name] = Path(value) if name in _PATHS else value
     return replace(Settings(), **values)
