@@ -8,6 +8,7 @@ This is the only module that reads the environment. Everything else receives a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ class Settings:
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
     ranker: str = "weighted"  # a built-in ranker or a "geomap.rankers" entry point
     ranker_weights: Path | None = None  # JSON weights for the "weighted" ranker (None: the hand weights)
+    place_index: str = "compact"  # entry-point name in the "geomap.place_indexes" group (geomap.gazetteer.registry)
+    cliff_extract: bool = False  # CLIFF's extract?url=: the server fetches URLs for clients (needs api_key)
 
     @property
     def gazetteer_path(self) -> Path:
@@ -63,9 +66,10 @@ class Settings:
         return self.data_dir / "geocoder-cache.sqlite"
 
 
-_ENV = {
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_DATA_DIR": ("data_dir", Path),
     "GEOMAP_GAZETTEER_DIR": ("gazetteer_dir", Path),
+    "GEOMAP_PLACE_INDEX": ("place_index", str),
     "GEOMAP_DATABASE_URL": ("database_url", str),
     "GEOMAP_SPACY_MODEL": ("spacy_model", str),
     "GEOMAP_RANKER": ("ranker", str),
@@ -76,6 +80,7 @@ _ENV = {
     "GEOMAP_TILES": ("tiles", str),
     "GEOMAP_TILES_ATTRIBUTION": ("tiles_attribution", str),
     "GEOMAP_SEED_ON_FIRST_RUN": ("seed_on_first_run", lambda v: v.lower() not in {"0", "false", "no"}),
+    "GEOMAP_CLIFF_EXTRACT": ("cliff_extract", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 
 

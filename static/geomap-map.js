@@ -1,8 +1,9 @@
 /* geomap map layer: loads places as GeoJSON, clusters them, builds popups.
- * geomap.init(map, tileLayer, geomap.options(id)) is called by the page Folium renders;
+ * geomap.init(map, geomap.options(id)) is called by the page Folium renders;
  * the options come from a JSON data block (never from a template).
  * options: live (bool), dataUrl, placeUrl, exportUrl, docsUrl, filters,
- * data (inline FeatureCollection in the export), generated, note. */
+ * data (inline FeatureCollection in the export), generated, note, tiles (see geomap-tiles.js),
+ * attribution. */
 (function () {
   "use strict";
 
@@ -100,8 +101,10 @@
     return node ? JSON.parse(node.textContent) : {};
   };
 
-  gm.init = function (map, tiles, opts) {
+  gm.init = function (map, opts) {
     var state = { filters: opts.filters || {}, fitted: false };
+    var tiles = gm.baseLayers(map, opts.tiles);
+    if (opts.attribution) { map.attributionControl.addAttribution(opts.attribution); }
     // Clustering stops at city scale: fewer zoom levels to index keeps 10,000 places fast to load.
     map.setMinZoom(2);
     var cluster = L.markerClusterGroup({

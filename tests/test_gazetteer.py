@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 
 from geomap.config import load_settings
-from geomap.gazetteer import PlaceIndex, get_gazetteer, normalise
+from geomap.gazetteer import CompactPlaceIndex, PlaceIndex, get_gazetteer, normalise
 from geomap.gazetteer.outline import outline_centre
 from geomap.gazetteer.records import decode_record, encode_record
 from geomap.models import Place
@@ -391,9 +391,9 @@ def test_damaged_index_is_a_clear_error(tmp_path, content: bytes) -> None:
 
     (tmp_path / "index.pickle").write_bytes(content)
     with pytest.raises(GazetteerError, match="geomap gazetteer build"):
-        PlaceIndex(tmp_path)
+        CompactPlaceIndex.load(tmp_path)
     with pytest.raises(GazetteerError, match="no place index"):
-        PlaceIndex(tmp_path / "missing")
+        CompactPlaceIndex.load(tmp_path / "missing")
 
 
 def test_every_own_feature_is_indexed_under_its_name(gaz: PlaceIndex) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from ..models import KINDS
+from .cliff import CLIFF_PREFIXES, CLIFF_VERSION
 
 __all__ = ["openapi", "openapi_spec"]
 
@@ -32,6 +33,7 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
     _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
+    _q("near", "string", "lat,lon,km: places within km of the point, nearest first, e.g. 50.45,30.52,100."),
     _q("country", "string", "Two-letter ISO country code, e.g. UA."),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
     _q("since", "string", "Articles published on or after this date (YYYY-MM-DD or ISO 8601).", format="date-time"),
@@ -72,6 +74,75 @@ ARTICLE_BODY = {
         "source": {"type": "string", "description": "Publisher name."},
     },
 }
+
+
+CLIFF_ERR = {"$ref": "#/components/responses/CliffError"}
+_CLIFF_FORM_FIELDS = {
+    "replaceAllDemonyms": {"type": "boolean", "description": 'Count "Russian" as a mention of Russia (default false).'},
+    "language": {"type": "string", "description": "EN (the default); other languages are refused with a 422."},
+}
+# CLIFF endpoint -> (operation id, summary, what the field q holds, more form fields)
+_CLIFF_ENDPOINTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    "/parse/text": ("cliffParseText", "Geoparse a text, in CLIFF's shape.", "The text.", _CLIFF_FORM_FIELDS),
+    "/parse/sentences": (
+        "cliffParseSentences",
+        "Geoparse sentences; charIndex counts from each sentence's start.",
+        'JSON list of strings or of {"sentence", "story_sentences_id"} objects.',
+        _CLIFF_FORM_FIELDS,
+    ),
+    "/parse/json": (
+        "cliffParseJson",
+        "Resolve the places of pre-computed CoreNLP entities (Media Cloud's NLP JSON).",
+        'JSON {"<story_sentences_id>": {"corenlp": {"sentences": [{"tokens": [{"word", "ne"}]}]}}}.',
+        _CLIFF_FORM_FIELDS,
+    ),
+}
+
+
+def _cliff_paths() -> dict[str, Any]:
+    """The CLIFF endpoints, under each prefix they are served at."""
+    responses = {"200": _resp(f"CLIFF {CLIFF_VERSION}'s envelope: status, version, milliseconds, results.")}
+    errors = dict.fromkeys(("400", "404", "405", "413", "415", "422", "500", "503"), CLIFF_ERR)
+    paths: dict[str, Any] = {}
+    for prefix in CLIFF_PREFIXES:
+        tag = prefix.strip("/").replace("-", "").replace(".", "") or "root"
+        for path, (op_id, summary, q, fields) in _CLIFF_ENDPOINTS.items():
+            properties: dict[str, dict[str, Any]] = {"q": {"type": "string", "description": q}, **fields}
+            form = {"type": "object", "required": ["q"], "properties": properties}
+            paths[prefix + path] = {
+                "post": _op(
+                    f"{op_id}_{tag}",
+                    summary,
+                    {**responses, **errors},
+                    requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form}}},
+                ),
+                "get": _op(
+                    f"{op_id}Get_{tag}",
+                    summary + " (fields in the query string)",
+                    {**responses, **errors},
+                    parameters=[
+                        {**_q(name, str(f["type"]), str(f.get("description", ""))), "required": name == "q"}
+                        for name, f in properties.items()
+                    ],
+                ),
+            }
+        lookup = _op(
+            f"cliffGeonames_{tag}",
+            "A gazetteer record by GeoNames id, with its parents (admin1, country) nested in parent.",
+            {**responses, **errors},
+            parameters=[{**_q("id", "integer", "GeoNames id, e.g. 524901."), "required": True}],
+        )
+        paths[prefix + "/geonames"] = {"get": lookup, "post": {**lookup, "operationId": f"cliffGeonamesPost_{tag}"}}
+        extract = _op(
+            f"cliffExtract_{tag}",
+            "Fetch a web page and return its article text (off unless GEOMAP_CLIFF_EXTRACT; needs the API key).",
+            {**responses, **errors, "401": CLIFF_ERR, "403": CLIFF_ERR, "502": CLIFF_ERR},
+            description="Refuses private, loopback and other non-public addresses (server-side request forgery).",
+            parameters=[{**_q("url", "string", "The http(s) address of the page."), "required": True}],
+            security=[{"bearer": []}],
+        )
+        paths[prefix + "/extract"] = {"get": extract, "post": {**extract, "operationId": f"cliffExtractPost_{tag}"}}
+    return paths
 
 
 def _op(op_id: str, summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -168,6 +239,21 @@ def openapi_spec() -> dict[str, Any]:
                     security=[{"bearer": []}],
                 ),
             },
+            "/api/timeline": {
+                "get": _op(
+                    "timeline",
+                    "Articles and mentions per day, week or month under the filters (UTC), oldest first, "
+                    "and how many undated articles pass every filter but the dates.",
+                    {
+                        "200": _resp('{"interval", "buckets": [{"start", "articles", "mentions"}], "undated"}'),
+                        **ERRORS_READ,
+                    },
+                    parameters=[
+                        *FILTERS,
+                        _q("interval", "string", "Bucket size (default day).", enum=["day", "week", "month"]),
+                    ],
+                )
+            },
             "/api/articles/{article_id}": {
                 "get": _op(
                     "getArticle",
@@ -215,35 +301,7 @@ def openapi_spec() -> dict[str, Any]:
                     "health", "Liveness and what is stored.", {"200": _resp("Server and store status."), "503": ERR}
                 )
             },
-            "/parse/text": {
-                "post": _op(
-                    "cliffParseText",
-                    "CLIFF-CLAVIN compatible geoparsing of the form field q.",
-                    {"200": _resp("CLIFF's shape: results.places.mentions and results.places.focus."), **ERRORS_WRITE},
-                    description="Demonyms are left out unless replaceAllDemonyms=true, as in CLIFF.",
-                    requestBody={
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["q"],
-                                    "properties": {"q": {"type": "string"}, "replaceAllDemonyms": {"type": "boolean"}},
-                                }
-                            }
-                        },
-                    },
-                ),
-                "get": _op(
-                    "cliffParseTextGet",
-                    "The same, with q in the query string.",
-                    {"200": _resp("CLIFF's response."), **ERRORS_READ},
-                    parameters=[
-                        {**_q("q", "string", "The text to parse."), "required": True},
-                        _q("replaceAllDemonyms", "boolean", "Include demonyms."),
-                    ],
-                ),
-            },
+            **_cliff_paths(),
             "/openapi.json": {"get": _op("openapi", "This document.", {"200": _resp("OpenAPI 3 document.")})},
             "/docs": {"get": _op("docs", "This document as an HTML page.", {"200": _resp("HTML page.", "text/html")})},
             "/": {
@@ -260,6 +318,17 @@ def openapi_spec() -> dict[str, Any]:
                     "The map as one standalone HTML file (data and assets inline).",
                     {"200": _resp("HTML file.", "text/html"), "400": ERR},
                     parameters=FILTERS,
+                )
+            },
+            "/tiles/{z}/{x}/{y}.png": {
+                "get": _op(
+                    "basemapTile",
+                    "One tile of the offline basemap (OpenStreetMap, zoom 0-6, © OpenStreetMap contributors, ODbL).",
+                    {"200": _resp("PNG image.", "image/png"), "404": ERR},
+                    parameters=[
+                        {"name": n, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+                        for n in ("z", "x", "y")
+                    ],
                 )
             },
             "/assets/{package}/{name}": {
@@ -291,6 +360,22 @@ def openapi_spec() -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "Needed only when GEOMAP_API_KEY is set."}
             },
             "responses": {
+                "CliffError": {
+                    "description": "CLIFF's error shape, on the CLIFF endpoints.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status", "details", "version"],
+                                "properties": {
+                                    "status": {"type": "string", "enum": ["error"]},
+                                    "details": {"type": "string"},
+                                    "version": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
                 "Error": {
                     "description": "An error the client can act on.",
                     "content": {
@@ -306,7 +391,7 @@ def openapi_spec() -> dict[str, Any]:
                             }
                         }
                     },
-                }
+                },
             },
         },
     }

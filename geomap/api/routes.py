@@ -11,6 +11,7 @@ from ..errors import GeomapError, InputError, NotFoundError
 from ..map.export import MAP_LIMIT, map_data
 from ..map.features import feature_collection, place_feature, places_csv
 from ..store import Filters
+from ..store.timeline import INTERVALS
 from ..textparams import parse_bool, parse_choice
 from .auth import require_api_key
 from .body import article_from_json, json_object, text_field
@@ -80,6 +81,14 @@ def articles_list() -> Response:
     filters = Filters.from_args(request.args)
     limit, offset = parse_page(request.args, default_limit=50)
     return ok(services().store.articles(filters, limit=limit, offset=offset).to_dict())
+
+
+@api.get("/timeline")
+@cached
+def timeline() -> Response:
+    """Articles and mentions per day, week or month under the filters, plus the undated articles."""
+    interval = parse_choice(request.args, "interval", INTERVALS, "day")
+    return ok(services().store.timeline(Filters.from_args(request.args), interval))
 
 
 @api.get("/articles/<int:article_id>")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from ..config import load_settings
+from .where import locations
 
 __all__ = ["ingest"]
 
@@ -56,14 +58,24 @@ def ingest(
     if not paths and not reprocess:
         raise click.UsageError("give at least one PATH, URL or - (or --reprocess to re-parse everything stored)")
     settings = load_settings(database_url=database)
+    for line in locations(settings):
+        click.echo(f"geomap: {line}", err=True)
     store = open_store(settings)
-    show = click.get_text_stream("stderr").isatty() if progress is None else progress
-    options = {"workers": workers, "progress": show, "settings": settings, "batch_size": batch_size}
+    show = sys.stderr.isatty() if progress is None else progress
     try:
         if paths:
-            report = ingest_paths(paths, store, source=source, reprocess=reprocess, **options)
+            report = ingest_paths(
+                paths,
+                store,
+                source=source,
+                reprocess=reprocess,
+                workers=workers,
+                progress=show,
+                settings=settings,
+                batch_size=batch_size,
+            )
         else:
-            report = reprocess_stored(store, **options)
+            report = reprocess_stored(store, workers=workers, progress=show, settings=settings, batch_size=batch_size)
     finally:
         store.close()
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())

@@ -6,6 +6,7 @@ load in milliseconds, and only the ones a lookup returns become ``Place`` object
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..models import Place
@@ -36,7 +37,7 @@ def _clean(value: Any) -> str:
     return text.replace(FIELD_SEP, " ").replace(LIST_SEP, " ")
 
 
-def encode_record(rec: dict, alternates: list[str]) -> str:
+def encode_record(rec: Mapping[str, Any], alternates: list[str]) -> str:
     """One record as a string (coordinates live in the index's arrays)."""
     fields = [_clean(rec.get(f)) for f in _FIELDS]
     fields.append(LIST_SEP.join(_clean(a) for a in alternates))

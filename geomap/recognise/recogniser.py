@@ -23,6 +23,7 @@ from spacy.language import Language
 
 from ..errors import InputError
 from ..models import Candidate
+from ..parallel import batched
 from .finder import DATELINE, DATELINE_WINDOW, find_candidates, qualifier_pattern, sentence_bounds
 from .lexicon import Lexicon, get_lexicon
 from .model import ENTITY_LABELS
@@ -92,13 +93,7 @@ class Recogniser:
 
     def recognise_many(self, texts: Iterable[str], *, batch_size: int = 32) -> Iterator[list[Found]]:
         """Found places per text, running NER in batches across texts."""
-        batch: list[str] = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) >= batch_size:
-                yield from self._batch(batch)
-                batch = []
-        if batch:
+        for batch in batched(texts, batch_size):
             yield from self._batch(batch)
 
     def given(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Found]:
@@ -153,15 +148,15 @@ class Recogniser:
             for f, e in zip(found, covering)
             if e is not None and e.label == "PERSON" and (e.start, e.end) == (f.start, f.end)
         )
-        for f, ent in zip(found, covering):
-            if ent is not None:
-                f.label = ent.label
-            if ent is None and persons[f.text] >= self.policy.person_votes and not self.policy.sure(f.candidates):
+        for f, cover in zip(found, covering):
+            if cover is not None:
+                f.label = cover.label
+            if cover is None and persons[f.text] >= self.policy.person_votes and not self.policy.sure(f.candidates):
                 continue
-            verdict = self._verdict(f, ent, text, people, lowered)
-            if ent is not None and ent.label in ENTITY_LABELS and (ent.start, ent.end) != (f.start, f.end):
+            verdict = self._verdict(f, cover, text, people, lowered)
+            if cover is not None and cover.label in ENTITY_LABELS and (cover.start, cover.end) != (f.start, f.end):
                 # Part of a longer place name the gazetteer does not know ("Flat Creek", "Lake Lanier").
-                edge = f.start == ent.start or f.end == ent.end
+                edge = f.start == cover.start or f.end == cover.end
                 strong = self.policy.strong(f.candidates, self.policy.sure_population)
                 verdict = min(verdict, _YES if edge and strong else _NO)
             if verdict == _YES:
@@ -284,7 +279,7 @@ def _covering(f: Found, ents: Sequence[Entity], starts: Sequence[int]) -> Entity
 
 def _people(text: str, ents: Sequence[Entity]) -> set[str]:
     """First and last names of multi-word PERSON entities: 'John Kirby' makes a bare 'Kirby' a person."""
-    out = set()
+    out: set[str] = set()
     for e in ents:
         if e.label == "PERSON":
             words = [_TRAILING.sub("", w) for w in text[e.start : e.end].split()]

@@ -110,10 +110,10 @@ class Resolver:
         ctx.points = _points(best, cands_all)
         ctx.levels = [level(c.place) if c is not None else None for c in best]
         mine = [(c.place.id, confidence(cands)) if c is not None else None for c, cands in zip(best, cands_all)]
-        for c in best:
-            key = region_key(c.place) if c is not None and c.place.kind == "admin1" else None
-            if key:
-                ctx.named_regions.setdefault(key, set()).add(c.place.id)
+        for chosen in best:
+            key = region_key(chosen.place) if chosen is not None and chosen.place.kind == "admin1" else None
+            if key and chosen is not None:
+                ctx.named_regions.setdefault(key, set()).add(chosen.place.id)
         best = self._pass(every, cands_all, ctx, mine)
         mentions = []
         for f, cands, choice in zip(every, cands_all, best):
@@ -230,7 +230,8 @@ def _one_sense(groups: dict[Group, list[int]], cands_all: Sequence[list[Candidat
         for i in members:
             for c in cands_all[i]:
                 totals[c.place.id] += c.score
-        winner = settled.get(name) if not qual and settled.get(name) in totals else max(totals, key=totals.__getitem__)
+        known = settled.get(name)
+        winner = known if not qual and known is not None and known in totals else max(totals, key=totals.__getitem__)
         if qual:
             settled.setdefault(name, winner)
         for i in members:

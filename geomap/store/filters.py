@@ -11,12 +11,12 @@ from datetime import datetime
 
 from ..errors import InputError
 from ..models import KINDS
-from ..textparams import Params, parse_bbox, parse_bool, parse_time, text_param
+from ..textparams import Params, parse_bbox, parse_bool, parse_near, parse_time, text_param
 
 __all__ = ["Filters", "FILTER_PARAMS"]
 
 # The text parameters ``Filters.from_args`` reads, in the order links carry them.
-FILTER_PARAMS = ("q", "bbox", "country", "kind", "since", "until", "source", "demonyms")
+FILTER_PARAMS = ("q", "bbox", "near", "country", "kind", "since", "until", "source", "demonyms")
 _COUNTRY_CODE_LENGTH = 2
 
 
@@ -26,12 +26,14 @@ class Filters:
 
     ``q`` matches place names (substring, case-insensitive); ``bbox`` is
     (west, south, east, north) in degrees, west > east crossing the
-    antimeridian; ``since``/``until`` bound the article's publication time
+    antimeridian; ``near`` is (lat, lon, km): places within km of the point,
+    listed nearest first; ``since``/``until`` bound the article's publication time
     (inclusive); ``demonyms`` False counts only ``"toponym"`` mentions.
     """
 
     q: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    near: tuple[float, float, float] | None = None
     country: str | None = None
     kind: str | None = None
     since: datetime | None = None
@@ -64,6 +66,7 @@ class Filters:
         return cls(
             q=text_param(args, "q"),
             bbox=parse_bbox(bbox_raw) if bbox_raw else None,
+            near=parse_near(near_raw) if (near_raw := text_param(args, "near")) else None,
             country=country,
             kind=kind,
             since=since,

@@ -22,12 +22,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..config import Settings, load_settings
 from ..errors import StoreError
 from ..models import Article, ParsedDocument, Place
-from . import queries, rollup
+from . import queries, rollup, timeline
 from .engine import WRITE, integrity_check, make_engine
 from .filters import Filters
 from .migrate import create_schema, current_version, upgrade
 from .queries import Page, to_utc
 from .schema import SCHEMA_VERSION, articles, mentions, places
+from .spatial import enable_postgis
 from .stats import add_to_place_stats, refresh_place_stats
 from .version import DataVersion
 
@@ -94,8 +95,11 @@ class Store:
             version = current_version(conn)
             if version is None:
                 create_schema(conn)
-                return SCHEMA_VERSION
-            return upgrade(conn, version)
+                version = SCHEMA_VERSION
+            else:
+                version = upgrade(conn, version)
+            enable_postgis(conn)  # PostgreSQL only: idempotent, outside the numbered versions
+            return version
 
     def close(self) -> None:
         """Release the pooled connections (the store reopens them on the next call)."""
@@ -149,8 +153,9 @@ class Store:
             if found is not None:
                 out.append((found, False))
                 continue
-            new_id = conn.execute(
-                insert(articles).values(
+            new_id: int = conn.execute(
+                insert(articles)
+                .values(
                     title=article.title or parsed.title or "",
                     text=parsed.text or article.text,
                     url=article.url,
@@ -159,7 +164,8 @@ class Store:
                     content_hash=digest,
                     ingested=now,
                 )
-            ).inserted_primary_key[0]
+                .returning(articles.c.id)
+            ).scalar_one()
             rows = self._save_mentions(conn, new_id, parsed, update_places=False)
             published = to_utc(article.published)
             counted += [{**r, "published": published, "source": article.source} for r in rows]
@@ -295,6 +301,11 @@ class Store:
         """One article with its text and its mentions (each with its place), or None."""
         with self._read() as conn:
             return queries.get_article(conn, article_id)
+
+    def timeline(self, filters: Filters = Filters(), interval: str = "day") -> dict[str, Any]:
+        """Articles and mentions per day, week or month under ``filters``, and the undated articles left out."""
+        with self._read() as conn:
+            return timeline.timeline(conn, filters, interval)
 
     def stats(self) -> dict[str, Any]:
         """How much is stored, and the schema version."""
