@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from geomap.config import load_settings
-from geomap.errors import IngestError
+from geomap.errors import InputError
 from geomap.ingest import ingest_article, ingest_paths, seed_if_empty
 from geomap.models import Article
 from geomap.pipeline import Geoparser
@@ -146,7 +146,7 @@ def test_ingest_article_and_seeds(store, parser):
     first = ingest_article(store, Article(text, "Tbilisi"), parser=parser)
     assert first[1] is True
     assert ingest_article(store, Article(text + "\n", "Again"), parser=parser) == (first[0], False)
-    with pytest.raises(IngestError):
+    with pytest.raises(InputError, match="no text"):  # refused before any work, as the API refuses it (422)
         ingest_article(store, Article("   "), parser=parser)
     # The store is not empty: no seeding.
     assert seed_if_empty(store, load_settings()) == 0
@@ -198,9 +198,10 @@ def test_cli_stdin_summary_and_exit_status(tmp_path):
     assert usage.returncode == 2 and "give at least one PATH" in usage.stderr
 
 
-def test_progress_shows_a_total_and_an_eta(tmp_path, store, parser, capsys):
+def test_progress_shows_a_total_and_an_eta(tmp_path, store, capsys):
     corpus = write_corpus(tmp_path / "in")
-    ingest_paths([corpus], store, parser=parser, progress=True)
+    # A parser of its own: the session's shared one is already loaded, and a loaded parser is not announced.
+    ingest_paths([corpus], store, parser=Geoparser(load_settings()), progress=True)
     err = capsys.readouterr().err
     # 6 files, the JSON Lines one holding 3 records: 8 entries, each counted once (stored, skipped or failed)
     assert "counting the articles" in err and "loading the spaCy model" in err

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from geomap.api.cliff import CLIFF_PREFIXES
 from geomap.api.ratelimit import RateLimiter
 from geomap.api.services import EXTENSION
 from geomap.config import load_settings
 from geomap.web import create_app
 
 KEY = {"Authorization": "Bearer s3cret"}
+CLIFF_PARSE_PATHS = ("/parse/text", "/parse/sentences", "/parse/json")  # the CLIFF endpoints that geoparse
 NOT_JSON = {"data": "text=Kyiv", "content_type": "text/plain"}  # refused (415) after the guard, before any parse
 
 
@@ -48,8 +50,12 @@ def test_the_spec_asks_for_the_key_only_where_it_is_needed(tmp_path: Path) -> No
         return {(p, m) for p, ops in paths.items() for m, op in ops.items() if op.get("security")}
 
     assert secured(client_for(tmp_path / "a", api_key="")) == set()
+    cliff_ops = [(prefix, method) for prefix in CLIFF_PREFIXES for method in ("get", "post")]
+    # CLIFF's extract fetches URLs for the client: it needs the key like a write, geoparsing opened or not.
     writes = {("/api/articles", "post"), ("/api/articles/{article_id}", "delete")}
-    parses = {("/api/extract", "post"), ("/parse/text", "post"), ("/parse/text", "get")}
+    writes |= {(prefix + "/extract", method) for prefix, method in cliff_ops}
+    parses = {("/api/extract", "post")}
+    parses |= {(prefix + path, method) for prefix, method in cliff_ops for path in CLIFF_PARSE_PATHS}
     assert secured(client_for(tmp_path / "b")) == writes | parses
     assert secured(client_for(tmp_path / "c", open_geoparsing=True)) == writes
 

@@ -8,10 +8,7 @@ written by the app's error handler through ``is_cliff_path``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
-import hmac
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -20,10 +17,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ...config import Settings
-from ...errors import AuthError, InputError, NotFoundError
+from ...errors import InputError, NotFoundError
 from ...models import Mention, ParsedDocument
 from ...recognise.entities import ORGANIZATION, PERSON
 from ...textparams import Params
+from ..auth import check_api_key
+from ..guard import geoparsing
 from ..services import Services, services
 from .fetch import ExtractDisabled, extract_url
 from .inputs import (
@@ -118,6 +117,7 @@ def _within_sentences(parsed: ParsedDocument, starts: Sequence[int]) -> ParsedDo
 
 
 @_route("/parse/text")
+@geoparsing
 def parse_text() -> Response:
     """Geoparse the form field ``q``."""
     started = time.perf_counter()
@@ -132,6 +132,7 @@ def parse_text() -> Response:
 
 
 @_route("/parse/sentences")
+@geoparsing
 def parse_sentences() -> Response:
     """Geoparse ``q``, a JSON list of sentences, as one text; ``charIndex`` counts from each sentence's start."""
     started = time.perf_counter()
@@ -153,6 +154,7 @@ def parse_sentences() -> Response:
 
 
 @_route("/parse/json")
+@geoparsing
 def parse_json() -> Response:
     """Resolve the places of pre-computed CoreNLP entities (``q``, Media Cloud's NLP JSON), as CLIFF does."""
     started = time.perf_counter()
@@ -188,23 +190,6 @@ def geonames() -> Response:
     return _answer(with_parents(place, index), started)
 
 
-def _given_key() -> str:
-    """The key the request carries: ``Authorization: Bearer KEY``, or Basic with KEY as the password.
-
-    CLIFF clients send no headers of their own, but ``requests`` turns a base URL
-    ``http://user:KEY@host`` into Basic authentication, so that is how they pass it.
-    """
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer":
-        return credentials.strip()
-    if scheme.lower() == "basic":
-        try:
-            return base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")[2]
-        except (binascii.Error, UnicodeDecodeError):
-            return ""
-    return ""
-
-
 def _check_extract_allowed(settings: Settings) -> None:
     if not settings.cliff_extract:
         raise ExtractDisabled(
@@ -214,11 +199,7 @@ def _check_extract_allowed(settings: Settings) -> None:
         )
     if not settings.api_key:
         raise ExtractDisabled("extract is enabled but GEOMAP_API_KEY is not set; it refuses to run without a key")
-    if not hmac.compare_digest(_given_key().encode(), settings.api_key.encode()):
-        raise AuthError(
-            "extract needs the API key: send 'Authorization: Bearer <key>', "
-            "or use http://user:<key>@host as the CLIFF base URL"
-        )
+    check_api_key()
 
 
 @_route("/extract")
