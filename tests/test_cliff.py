@@ -256,6 +256,27 @@ def test_extract_refuses_private_and_loopback_addresses(served_extract: ServedAp
         assert resp.status_code == 400 and fragment in resp.json()["details"], target
 
 
+def test_with_a_key_the_client_passes_it_in_its_base_url(served_extract: ServedApp) -> None:
+    """With GEOMAP_API_KEY set, geoparsing needs it; the unchanged client sends it as its base URL's password."""
+    anonymous = cliff_api.Cliff(served_extract.base).parse_text("Floods hit Dhaka.")
+    assert anonymous["status"] == "error" and "API key" in anonymous["details"]
+    wrong = cliff_api.Cliff(served_extract.base.replace("http://", "http://cliff:nope@")).parse_text("Dhaka.")
+    assert wrong["status"] == "error"
+    keyed = cliff_api.Cliff(served_extract.base.replace("http://", f"http://cliff:{KEY}@"))
+    assert [m["name"] for m in keyed.parse_text("Floods hit Dhaka.")["results"]["places"]["mentions"]] == ["Dhaka"]
+    assert keyed.geonames_lookup(MOSCOW)["name"] == "Moscow"
+
+
+def test_open_geoparsing_leaves_extract_keyed(tmp_path: Path) -> None:
+    server = ServedApp(tmp_path, warm=False, cliff_extract=True, api_key=KEY, open_geoparsing=True)
+    try:
+        resp = requests.get(f"{server.base}/extract", params={"url": "http://10.0.0.1/"}, timeout=30)
+        assert resp.status_code == 401 and resp.json()["status"] == "error"
+        assert requests.get(f"{server.base}/geonames", params={"id": MOSCOW}, timeout=30).status_code == 200
+    finally:
+        server.close()
+
+
 @pytest.mark.parametrize(
     ("address", "public"),
     [

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from geomap.api.cliff import is_cliff_path
 from geomap.api.ratelimit import RateLimiter
 from geomap.api.services import EXTENSION
 from geomap.config import load_settings
@@ -49,9 +50,12 @@ def test_the_spec_asks_for_the_key_only_where_it_is_needed(tmp_path: Path) -> No
 
     assert secured(client_for(tmp_path / "a", api_key="")) == set()
     writes = {("/api/articles", "post"), ("/api/articles/{article_id}", "delete")}
-    parses = {("/api/extract", "post"), ("/parse/text", "post"), ("/parse/text", "get")}
-    assert secured(client_for(tmp_path / "b")) == writes | parses
-    assert secured(client_for(tmp_path / "c", open_geoparsing=True)) == writes
+    all_paths = client_for(tmp_path / "a").get("/openapi.json").get_json()["paths"]
+    cliff = {(p, m) for p, ops in all_paths.items() if is_cliff_path(p) for m in ops}  # every CLIFF endpoint parses
+    extract = {(p, m) for p, m in cliff if p.endswith("/extract")}  # fetches for clients: keyed even when opened
+    assert ("/parse/text", "post") in cliff and ("/cliff-2.6.1/parse/text", "post") in cliff
+    assert secured(client_for(tmp_path / "b")) == writes | {("/api/extract", "post")} | cliff
+    assert secured(client_for(tmp_path / "c", open_geoparsing=True)) == writes | extract
 
 
 def test_rate_limit_is_shared_by_every_app_on_the_data_dir(tmp_path: Path) -> None:

@@ -8,10 +8,7 @@ written by the app's error handler through ``is_cliff_path``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
-import hmac
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -20,11 +17,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ...config import Settings
-from ...errors import AuthError, InputError, NotFoundError
+from ...errors import InputError, NotFoundError
 from ...models import Mention, ParsedDocument
 from ...recognise.entities import ORGANIZATION, PERSON
 from ...textparams import Params
-from ..services import Services, services
+from ..auth import check_api_key
+from ..services import services
 from .fetch import ExtractDisabled, extract_url
 from .inputs import (
     FORM_TYPES,
@@ -83,15 +81,16 @@ def _answer(payload: dict[str, Any], started: float) -> Response:
     return jsonify(envelope(payload, (time.perf_counter() - started) * 1000))
 
 
-def _named(svc: Services, parsed: ParsedDocument) -> tuple[list[str], list[str]]:
-    """The people and the organisations NER finds in the text, leaving out names geomap read as places."""
+def _geoparse(text: str) -> tuple[ParsedDocument, list[str], list[str]]:
+    """The parsed text, and the people and the organisations NER finds in it, without names read as places."""
+    parsed, entities = services().parser.parse_with_entities(text, (PERSON, ORGANIZATION))
     places = [(m.start, m.end) for m in parsed.mentions]
     people: list[str] = []
     organizations: list[str] = []
-    for e in svc.parser.entities(parsed.text, (PERSON, ORGANIZATION)):
+    for e in entities:
         if not any(start <= e.start and e.end <= end for start, end in places):
             (people if e.label == PERSON else organizations).append(parsed.text[e.start : e.end])
-    return people, organizations
+    return parsed, people, organizations
 
 
 def _by_sentence(starts: Sequence[int], ids: Sequence[object]) -> SourceOf:
@@ -124,10 +123,8 @@ def parse_text() -> Response:
     values = _values()
     check_language(values)
     text, demonyms = read_text(values), read_demonyms(values)
-    svc = services()
-    parsed = svc.parser.parse(text)
-    people, organizations = _named(svc, parsed)
-    payload = results(parsed, svc.gazetteer, demonyms=demonyms, people=people, organizations=organizations)
+    parsed, people, organizations = _geoparse(text)
+    payload = results(parsed, services().gazetteer, demonyms=demonyms, people=people, organizations=organizations)
     return _answer(payload, started)
 
 
@@ -142,12 +139,11 @@ def parse_sentences() -> Response:
     for s in sentences:
         starts.append(position)
         position += len(s.text) + len(SENTENCE_SEPARATOR)
-    svc = services()
-    parsed = _within_sentences(svc.parser.parse(SENTENCE_SEPARATOR.join(s.text for s in sentences)), starts)
+    parsed, people, organizations = _geoparse(SENTENCE_SEPARATOR.join(s.text for s in sentences))
+    parsed = _within_sentences(parsed, starts)
     source = _by_sentence(starts, [s.sentence_id for s in sentences])
-    people, organizations = _named(svc, parsed)
     payload = results(
-        parsed, svc.gazetteer, demonyms=demonyms, people=people, organizations=organizations, source_of=source
+        parsed, services().gazetteer, demonyms=demonyms, people=people, organizations=organizations, source_of=source
     )
     return _answer(payload, started)
 
@@ -188,23 +184,6 @@ def geonames() -> Response:
     return _answer(with_parents(place, index), started)
 
 
-def _given_key() -> str:
-    """The key the request carries: ``Authorization: Bearer KEY``, or Basic with KEY as the password.
-
-    CLIFF clients send no headers of their own, but ``requests`` turns a base URL
-    ``http://user:KEY@host`` into Basic authentication, so that is how they pass it.
-    """
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer":
-        return credentials.strip()
-    if scheme.lower() == "basic":
-        try:
-            return base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")[2]
-        except (binascii.Error, UnicodeDecodeError):
-            return ""
-    return ""
-
-
 def _check_extract_allowed(settings: Settings) -> None:
     if not settings.cliff_extract:
         raise ExtractDisabled(
@@ -214,11 +193,7 @@ def _check_extract_allowed(settings: Settings) -> None:
         )
     if not settings.api_key:
         raise ExtractDisabled("extract is enabled but GEOMAP_API_KEY is not set; it refuses to run without a key")
-    if not hmac.compare_digest(_given_key().encode(), settings.api_key.encode()):
-        raise AuthError(
-            "extract needs the API key: send 'Authorization: Bearer <key>', "
-            "or use http://user:<key>@host as the CLIFF base URL"
-        )
+    check_api_key()  # also when GEOMAP_OPEN_GEOPARSING opens the other CLIFF endpoints
 
 
 @_route("/extract")
