@@ -77,7 +77,7 @@ def test_parse_text_of_the_seed_article(seed_answer: dict[str, Any]) -> None:
         assert text[m["source"]["charIndex"] :].startswith(m["source"]["string"])
     by_name = {m["name"]: m for m in mentions}
     assert by_name["Moscow"]["id"] == MOSCOW and by_name["Moscow"]["featureCode"] == "PPLC"
-    assert by_name["Moscow"]["countryGeoNameId"] == str(RUSSIA)
+    assert by_name["Moscow"]["countryGeoNameId"] == str(RUSSIA) and by_name["Moscow"]["stateGeoNameId"] == "524894"
     countries = {c["countryCode"] for c in seed_answer["results"]["places"]["focus"]["countries"]}
     assert {"RU", "UA", "CN"} <= countries
 
