@@ -77,7 +77,7 @@ def test_parse_text_of_the_seed_article(seed_answer: dict[str, Any]) -> None:
         assert text[m["source"]["charIndex"] :].startswith(m["source"]["string"])
     by_name = {m["name"]: m for m in mentions}
     assert by_name["Moscow"]["id"] == MOSCOW and by_name["Moscow"]["featureCode"] == "PPLC"
-    assert by_name["Moscow"]["countryGeoNameId"] == str(RUSSIA)
+    assert by_name["Moscow"]["countryGeoNameId"] == str(RUSSIA) and by_name["Moscow"]["stateGeoNameId"] == "524894"
     countries = {c["countryCode"] for c in seed_answer["results"]["places"]["focus"]["countries"]}
     assert {"RU", "UA", "CN"} <= countries
 
@@ -254,6 +254,27 @@ def test_extract_refuses_private_and_loopback_addresses(served_extract: ServedAp
             timeout=30,
         )
         assert resp.status_code == 400 and fragment in resp.json()["details"], target
+
+
+def test_with_a_key_the_client_passes_it_in_its_base_url(served_extract: ServedApp) -> None:
+    """With GEOMAP_API_KEY set, geoparsing needs it; the unchanged client sends it as its base URL's password."""
+    anonymous = cliff_api.Cliff(served_extract.base).parse_text("Floods hit Dhaka.")
+    assert anonymous["status"] == "error" and "API key" in anonymous["details"]
+    wrong = cliff_api.Cliff(served_extract.base.replace("http://", "http://cliff:nope@")).parse_text("Dhaka.")
+    assert wrong["status"] == "error"
+    keyed = cliff_api.Cliff(served_extract.base.replace("http://", f"http://cliff:{KEY}@"))
+    assert [m["name"] for m in keyed.parse_text("Floods hit Dhaka.")["results"]["places"]["mentions"]] == ["Dhaka"]
+    assert keyed.geonames_lookup(MOSCOW)["name"] == "Moscow"
+
+
+def test_open_geoparsing_leaves_extract_keyed(tmp_path: Path) -> None:
+    server = ServedApp(tmp_path, warm=False, cliff_extract=True, api_key=KEY, open_geoparsing=True)
+    try:
+        resp = requests.get(f"{server.base}/extract", params={"url": "http://10.0.0.1/"}, timeout=30)
+        assert resp.status_code == 401 and resp.json()["status"] == "error"
+        assert requests.get(f"{server.base}/geonames", params={"id": MOSCOW}, timeout=30).status_code == 200
+    finally:
+        server.close()
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,8 @@ def test_feature_codes_and_state_ids(answer: dict[str, Any]) -> None:
     assert by_name["Kharkiv"]["countryGeoNameId"] == "690791"
     la = by_name["Los Angeles"]
     assert la["stateCode"] == "CA" and la["stateGeoNameId"] == "5332921"  # California's own GeoNames record
+    assert by_name["Kharkiv"]["stateGeoNameId"] == "706482"  # Kharkiv Oblast: a region whose place id is geomap's
+    assert by_name["Kyiv"]["stateGeoNameId"] == "703447"
 
 
 def test_people_and_organizations_with_counts(answer: dict[str, Any]) -> None:
@@ -104,6 +106,8 @@ def test_geonames_parents_are_nested(client: FlaskClient) -> None:
     la = client.get("/geonames?id=5368361").get_json()["results"]
     assert la["name"] == "Los Angeles" and la["parent"]["id"] == 5332921
     assert la["parent"]["parent"]["id"] == 6252001 and "parent" not in la["parent"]["parent"]
+    donetsk = client.get("/geonames?id=709716").get_json()["results"]  # listed under geomap:iso-UA-14
+    assert donetsk["featureCode"] == "ADM1" and donetsk["id"] == 709716 and donetsk["parent"]["id"] == 690791
     us = client.post("/cliff-2.6.1/geonames", data={"id": "6252001"}).get_json()["results"]
     assert us["featureCode"] == "PCLI" and "parent" not in us
 

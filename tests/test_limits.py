@@ -15,14 +15,13 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from geomap.api.cliff import CLIFF_PREFIXES
+from geomap.api.cliff import is_cliff_path
 from geomap.api.ratelimit import RateLimiter
 from geomap.api.services import EXTENSION
 from geomap.config import load_settings
 from geomap.web import create_app
 
 KEY = {"Authorization": "Bearer s3cret"}
-CLIFF_PARSE_PATHS = ("/parse/text", "/parse/sentences", "/parse/json")  # the CLIFF endpoints that geoparse
 NOT_JSON = {"data": "text=Kyiv", "content_type": "text/plain"}  # refused (415) after the guard, before any parse
 
 
@@ -50,14 +49,13 @@ def test_the_spec_asks_for_the_key_only_where_it_is_needed(tmp_path: Path) -> No
         return {(p, m) for p, ops in paths.items() for m, op in ops.items() if op.get("security")}
 
     assert secured(client_for(tmp_path / "a", api_key="")) == set()
-    cliff_ops = [(prefix, method) for prefix in CLIFF_PREFIXES for method in ("get", "post")]
-    # CLIFF's extract fetches URLs for the client: it needs the key like a write, geoparsing opened or not.
     writes = {("/api/articles", "post"), ("/api/articles/{article_id}", "delete")}
-    writes |= {(prefix + "/extract", method) for prefix, method in cliff_ops}
-    parses = {("/api/extract", "post")}
-    parses |= {(prefix + path, method) for prefix, method in cliff_ops for path in CLIFF_PARSE_PATHS}
-    assert secured(client_for(tmp_path / "b")) == writes | parses
-    assert secured(client_for(tmp_path / "c", open_geoparsing=True)) == writes
+    all_paths = client_for(tmp_path / "a").get("/openapi.json").get_json()["paths"]
+    cliff = {(p, m) for p, ops in all_paths.items() if is_cliff_path(p) for m in ops}  # every CLIFF endpoint parses
+    extract = {(p, m) for p, m in cliff if p.endswith("/extract")}  # fetches for clients: keyed even when opened
+    assert ("/parse/text", "post") in cliff and ("/cliff-2.6.1/parse/text", "post") in cliff
+    assert secured(client_for(tmp_path / "b")) == writes | {("/api/extract", "post")} | cliff
+    assert secured(client_for(tmp_path / "c", open_geoparsing=True)) == writes | extract
 
 
 def test_rate_limit_is_shared_by_every_app_on_the_data_dir(tmp_path: Path) -> None:

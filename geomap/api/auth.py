@@ -20,11 +20,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def given_key() -> str:
-    """The key the request carries: ``Authorization: Bearer KEY``, or Basic authentication with KEY as the password.
+    """The key the request carries: ``Authorization: Bearer KEY``, or Basic with KEY as the password.
 
-    Clients written for other servers (CLIFF's) send no headers of their own, but
-    ``requests`` turns a base URL ``http://user:KEY@host`` into Basic authentication,
-    so that is how they pass a key without a change to their code.
+    Basic because CLIFF clients send no headers of their own, but ``requests``
+    turns a base URL ``http://user:KEY@host`` into Basic authentication.
     """
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer":
@@ -43,12 +42,12 @@ def check_api_key() -> None:
     if key and not hmac.compare_digest(given_key().encode(), key.encode()):
         raise AuthError(
             "This endpoint needs the API key: send 'Authorization: Bearer <GEOMAP_API_KEY>' "
-            "(or Basic authentication with the key as the password, e.g. http://user:<key>@host as a base URL)."
+            "(a CLIFF client: put it in the base URL, http://cliff:<key>@host)."
         )
 
 
 def require_api_key(view: F) -> F:
-    """Refuse the request with 401 unless it carries the configured key (when one is set)."""
+    """Refuse the request with 401 unless it carries the configured Bearer key (when one is set)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

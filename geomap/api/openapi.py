@@ -122,11 +122,10 @@ _CLIFF_ENDPOINTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
 }
 
 
-def _cliff_paths(write_key: bool, parse_key: bool) -> dict[str, Any]:
+def _cliff_paths(parse_key: bool, extract_key: bool) -> dict[str, Any]:
     """The CLIFF endpoints, under each prefix they are served at; ``*_key``: whether they need the API key."""
     responses = {"200": _resp(f"CLIFF {CLIFF_VERSION}'s envelope: status, version, milliseconds, results.")}
-    errors = dict.fromkeys(("400", "404", "405", "413", "415", "422", "500", "503"), CLIFF_ERR)
-    parse_errors = {**errors, "401": CLIFF_ERR, "429": CLIFF_ERR}
+    errors = dict.fromkeys(("400", "401", "404", "405", "413", "415", "422", "429", "500", "503"), CLIFF_ERR)
     paths: dict[str, Any] = {}
     for prefix in CLIFF_PREFIXES:
         tag = prefix.strip("/").replace("-", "").replace(".", "") or "root"
@@ -137,14 +136,14 @@ def _cliff_paths(write_key: bool, parse_key: bool) -> dict[str, Any]:
                 "post": _op(
                     f"{op_id}_{tag}",
                     summary,
-                    {**responses, **parse_errors},
+                    {**responses, **errors},
                     requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form}}},
                     **_secured(parse_key),
                 ),
                 "get": _op(
                     f"{op_id}Get_{tag}",
                     summary + " (fields in the query string)",
-                    {**responses, **parse_errors},
+                    {**responses, **errors},
                     parameters=[
                         {**_q(name, str(f["type"]), str(f.get("description", ""))), "required": name == "q"}
                         for name, f in properties.items()
@@ -157,15 +156,16 @@ def _cliff_paths(write_key: bool, parse_key: bool) -> dict[str, Any]:
             "A gazetteer record by GeoNames id, with its parents (admin1, country) nested in parent.",
             {**responses, **errors},
             parameters=[{**_q("id", "integer", "GeoNames id, e.g. 524901."), "required": True}],
+            **_secured(parse_key),
         )
         paths[prefix + "/geonames"] = {"get": lookup, "post": {**lookup, "operationId": f"cliffGeonamesPost_{tag}"}}
         extract = _op(
             f"cliffExtract_{tag}",
             "Fetch a web page and return its article text (off unless GEOMAP_CLIFF_EXTRACT; needs the API key).",
-            {**responses, **errors, "401": CLIFF_ERR, "403": CLIFF_ERR, "502": CLIFF_ERR},
+            {**responses, **errors, "403": CLIFF_ERR, "502": CLIFF_ERR},
             description="Refuses private, loopback and other non-public addresses (server-side request forgery).",
             parameters=[{**_q("url", "string", "The http(s) address of the page."), "required": True}],
-            **_secured(write_key),
+            **_secured(extract_key),
         )
         paths[prefix + "/extract"] = {"get": extract, "post": {**extract, "operationId": f"cliffExtractPost_{tag}"}}
     return paths
@@ -349,7 +349,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "health", "Liveness and what is stored.", {"200": _resp("Server and store status."), "503": ERR}
                 )
             },
-            **_cliff_paths(write_key, parse_key),
+            **_cliff_paths(parse_key, write_key),
             "/openapi.json": {"get": _op("openapi", "This document.", {"200": _resp("OpenAPI 3 document.")})},
             "/docs": {"get": _op("docs", "This document as an HTML page.", {"200": _resp("HTML page.", "text/html")})},
             "/": {

@@ -92,14 +92,14 @@ class _SerialParser:
             return list(self._parser.parse_many(texts, batch_size=batch_size))
 
     def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
-        """``Geoparser.resolve_spans`` under the lock (places found by someone else's NER)."""
-        with self._lock:
+        """``Geoparser.resolve_spans`` within the limits (places found by someone else's NER)."""
+        with self._turn([text]):
             return self._parser.resolve_spans(text, spans)
 
-    def entities(self, text: str, labels: Collection[str]) -> list[Entity]:
-        """``Geoparser.entities`` under the lock (the people and organisations of a text)."""
-        with self._lock:
-            return self._parser.entities(text, labels)
+    def parse_with_entities(self, text: str, labels: Collection[str]) -> tuple[ParsedDocument, list[Entity]]:
+        """``Geoparser.parse`` and ``Geoparser.entities`` (people, organisations) in one turn within the limits."""
+        with self._turn([text]):
+            return self._parser.parse(text), self._parser.entities(text, labels)
 
 
 class Services:

@@ -22,8 +22,7 @@ from ...models import Mention, ParsedDocument
 from ...recognise.entities import ORGANIZATION, PERSON
 from ...textparams import Params
 from ..auth import check_api_key
-from ..guard import geoparsing
-from ..services import Services, services
+from ..services import services
 from .fetch import ExtractDisabled, extract_url
 from .inputs import (
     FORM_TYPES,
@@ -82,15 +81,16 @@ def _answer(payload: dict[str, Any], started: float) -> Response:
     return jsonify(envelope(payload, (time.perf_counter() - started) * 1000))
 
 
-def _named(svc: Services, parsed: ParsedDocument) -> tuple[list[str], list[str]]:
-    """The people and the organisations NER finds in the text, leaving out names geomap read as places."""
+def _geoparse(text: str) -> tuple[ParsedDocument, list[str], list[str]]:
+    """The parsed text, and the people and the organisations NER finds in it, without names read as places."""
+    parsed, entities = services().parser.parse_with_entities(text, (PERSON, ORGANIZATION))
     places = [(m.start, m.end) for m in parsed.mentions]
     people: list[str] = []
     organizations: list[str] = []
-    for e in svc.parser.entities(parsed.text, (PERSON, ORGANIZATION)):
+    for e in entities:
         if not any(start <= e.start and e.end <= end for start, end in places):
             (people if e.label == PERSON else organizations).append(parsed.text[e.start : e.end])
-    return people, organizations
+    return parsed, people, organizations
 
 
 def _by_sentence(starts: Sequence[int], ids: Sequence[object]) -> SourceOf:
@@ -117,22 +117,18 @@ def _within_sentences(parsed: ParsedDocument, starts: Sequence[int]) -> ParsedDo
 
 
 @_route("/parse/text")
-@geoparsing
 def parse_text() -> Response:
     """Geoparse the form field ``q``."""
     started = time.perf_counter()
     values = _values()
     check_language(values)
     text, demonyms = read_text(values), read_demonyms(values)
-    svc = services()
-    parsed = svc.parser.parse(text)
-    people, organizations = _named(svc, parsed)
-    payload = results(parsed, svc.gazetteer, demonyms=demonyms, people=people, organizations=organizations)
+    parsed, people, organizations = _geoparse(text)
+    payload = results(parsed, services().gazetteer, demonyms=demonyms, people=people, organizations=organizations)
     return _answer(payload, started)
 
 
 @_route("/parse/sentences")
-@geoparsing
 def parse_sentences() -> Response:
     """Geoparse ``q``, a JSON list of sentences, as one text; ``charIndex`` counts from each sentence's start."""
     started = time.perf_counter()
@@ -143,18 +139,16 @@ def parse_sentences() -> Response:
     for s in sentences:
         starts.append(position)
         position += len(s.text) + len(SENTENCE_SEPARATOR)
-    svc = services()
-    parsed = _within_sentences(svc.parser.parse(SENTENCE_SEPARATOR.join(s.text for s in sentences)), starts)
+    parsed, people, organizations = _geoparse(SENTENCE_SEPARATOR.join(s.text for s in sentences))
+    parsed = _within_sentences(parsed, starts)
     source = _by_sentence(starts, [s.sentence_id for s in sentences])
-    people, organizations = _named(svc, parsed)
     payload = results(
-        parsed, svc.gazetteer, demonyms=demonyms, people=people, organizations=organizations, source_of=source
+        parsed, services().gazetteer, demonyms=demonyms, people=people, organizations=organizations, source_of=source
     )
     return _answer(payload, started)
 
 
 @_route("/parse/json")
-@geoparsing
 def parse_json() -> Response:
     """Resolve the places of pre-computed CoreNLP entities (``q``, Media Cloud's NLP JSON), as CLIFF does."""
     started = time.perf_counter()
@@ -199,7 +193,7 @@ def _check_extract_allowed(settings: Settings) -> None:
         )
     if not settings.api_key:
         raise ExtractDisabled("extract is enabled but GEOMAP_API_KEY is not set; it refuses to run without a key")
-    check_api_key()
+    check_api_key()  # also when GEOMAP_OPEN_GEOPARSING opens the other CLIFF endpoints
 
 
 @_route("/extract")
