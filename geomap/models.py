@@ -31,7 +31,9 @@ class Place:
     """One gazetteer record.
 
     ``id`` is stable across rebuilds: ``"gn:<geonameid>"`` for GeoNames records,
-    ``"geomap:<slug>"`` for the project's own data file.
+    ``"geomap:<slug>"`` for the project's own data file. ``name`` is the name an
+    English reader expects (Crimea, Donetsk Oblast, Avdiivka); ``native_name`` keeps
+    the official or transliterated one the source gives, when it differs.
     """
 
     id: str
@@ -50,6 +52,7 @@ class Place:
     population: int = 0
     alternate_names: tuple[str, ...] = ()
     source: str = ""
+    native_name: str = ""  # the official or local name when ``name`` is the English one ("Donetska oblast")
 
     def to_dict(self, *, alternate_names: bool = False) -> dict[str, Any]:
         """JSON-ready record; alternate names only on request (they are long)."""

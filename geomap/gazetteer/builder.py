@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
+from unidecode import unidecode
 
 from ..errors import GazetteerError
 from . import regions, sources
@@ -42,9 +43,9 @@ __all__ = [
     "index_records",
 ]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: records carry native_name
 INDEX_FILE = "index.pickle"
-DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
+DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv", "english_names.csv")
 BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py", "admin_ids.py")
 # Short keys that are real names for countries, US states and the EU rather than noise.
 SHORT_KEEP = {"us", "uk", "eu"}
@@ -141,10 +142,23 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
     for pid, names in overrides.items():
         if pid in merged and merged[pid]["kind"] != "city":  # cities got theirs above
             merged[pid]["names"] = [*merged[pid].get("names", []), *names]
+    _apply_english_names(merged, sources.english_names())
     link_admin_ids(merged.values(), read_admin_ids())
     progress.update(1)
     fill_admin_names(merged.values(), admin1_names)
     return list(merged.values())
+
+
+def _apply_english_names(merged: dict[str, sources.RawRecord], english: dict[str, str]) -> None:
+    """Show each listed place by its English name; the source's name becomes its native name (still a key)."""
+    for pid, name in english.items():
+        rec = merged.get(pid)
+        if rec is not None and rec["name"] != name:
+            rec["native_name"] = rec["name"]
+            rec["names"] = [*rec.get("names", []), rec["name"], name]
+            rec["name"], rec["asciiname"] = name, unidecode(name)
+            if rec["kind"] == "admin1":
+                rec["admin1_name"] = name
 
 
 def _apply_imported_names(merged: dict[str, sources.RawRecord], imported: Imported) -> None:

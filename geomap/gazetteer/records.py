@@ -29,6 +29,7 @@ _FIELDS = (
     "admin1_name",
     "population",
     "source",
+    "native_name",
 )
 
 
@@ -54,7 +55,7 @@ def decode_record(text: str, lat: float, lon: float) -> Place:
     the frozen dataclass twice as slow, and lookups decode places on first use
     (``tests/test_gazetteer.py`` checks the order against ``Place``'s fields).
     """
-    (pid, name, asciiname, kind, gid, fclass, fcode, cc, cname, a1code, a1name, pop, source, alts) = text.split(
+    (pid, name, asciiname, kind, gid, fclass, fcode, cc, cname, a1code, a1name, pop, source, native, alts) = text.split(
         FIELD_SEP
     )
     return Place(
@@ -74,4 +75,5 @@ def decode_record(text: str, lat: float, lon: float) -> Place:
         int(pop) if pop else 0,
         tuple(alts.split(LIST_SEP)) if alts else (),
         source,
+        native,
     )

