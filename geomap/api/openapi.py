@@ -348,6 +348,14 @@ def openapi_spec() -> dict[str, Any]:
                     parameters=FILTERS,
                 )
             },
+            "/articles/{article_id}": {
+                "get": _op(
+                    "articlePage",
+                    "One stored article as a readable HTML page, its places marked and linked to the map.",
+                    {"200": _resp("HTML page.", "text/html"), "404": ERR},
+                    parameters=[article_param],
+                )
+            },
             "/export/{kind}.{fmt}": {
                 "get": _op(
                     "exportList",
