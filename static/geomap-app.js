@@ -74,9 +74,13 @@
       if (window.innerWidth < gm.NARROW) { host.foldPanel(true); }
     });
     map.on("popupclose", function () {
-      self.place = null;
-      if (!self.restoring) { self._url(false); }
-      host.foldPanel(false);
+      // Another popup may be opening in its place (its popupopen comes next): decide once that has run.
+      setTimeout(function () {
+        if (map._popup && map.hasLayer(map._popup)) { return; }
+        self.place = null;
+        if (!self.restoring) { self._url(false); }
+        host.foldPanel(false);
+      }, 0);
     });
     window.addEventListener("popstate", function () { self._restore(); });
   };
