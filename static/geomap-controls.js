@@ -185,13 +185,16 @@
       var o = this.options, query = gm.query(filters), links = this._links;
       links.textContent = "";
       if (o.live) {
-        links.appendChild(gm.el("span", { text: "Download: " }));
-        links.appendChild(gm.el("a", { href: o.exportUrl + query, text: "HTML map" }));
+        var files = gm.el("details", { cls: "geomap-downloads", open: this._downloadsOpen }, [gm.el("summary", { text: "Download this view" })]);
+        var self = this;
+        files.addEventListener("toggle", function () { self._downloadsOpen = files.open; });
+        var list = gm.el("ul");
+        list.appendChild(gm.el("li", null, [gm.el("a", { href: o.exportUrl + query, text: "map (HTML file)" })]));
         (o.downloads || []).forEach(function (d) {
-          links.appendChild(document.createTextNode(" \u00B7 "));
-          links.appendChild(gm.el("a", { href: d.url + query, text: d.label, download: "" }));
+          list.appendChild(gm.el("li", null, [gm.el("a", { href: d.url + query, text: d.label, download: "" })]));
         });
-        links.appendChild(gm.el("br"));
+        files.appendChild(list);
+        links.appendChild(files);
         links.appendChild(gm.el("a", { href: o.docsUrl, text: "API" }));
       } else if (o.generated) {
         this._links.textContent = "Exported " + o.generated + " from geomap";

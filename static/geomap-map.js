@@ -211,7 +211,8 @@
         var narrow = window.innerWidth < gm.NARROW;
         marker.bindPopup(function () { content = content || popupFor(marker); return content; }, {
           maxWidth: narrow ? 300 : 380, minWidth: narrow ? 220 : 260,
-          autoPanPaddingTopLeft: narrow ? [10, 60] : [50, 150], autoPanPaddingBottomRight: narrow ? [10, 40] : [40, 60]
+          // wide screens: keep clear of the panel on the right (about 270 px) and the status line below
+          autoPanPaddingTopLeft: narrow ? [10, 60] : [50, 20], autoPanPaddingBottomRight: narrow ? [10, 40] : [280, 70]
         });
         markers.push(marker);
         points.push([ll.lat, ll.lng, Math.log(1 + (p.mentions || 1))]);

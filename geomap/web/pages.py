@@ -39,7 +39,7 @@ def map_page() -> Response:
         "articlePageUrl": url_for("pages.article_page", article_id=0)[:-1],
     }
     downloads = [
-        {"label": f"{kind} {fmt.upper()}", "url": url_for("pages.export_list", kind=kind, fmt=fmt)}
+        {"label": f"{kind} ({fmt.upper()})", "url": url_for("pages.export_list", kind=kind, fmt=fmt)}
         for kind in LISTS
         for fmt in DOWNLOAD_FORMATS
     ]
