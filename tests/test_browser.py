@@ -217,6 +217,7 @@ def test_seeded_map_markers_popup_and_no_foreign_requests(served: Served, tiles:
     page.wait_for_selector(".leaflet-popup .geomap-place b:text-is('Russia')", timeout=15_000)
     russia = page.locator(".leaflet-popup", has=page.locator(".geomap-place b:text-is('Russia')"))
     snippets = russia.locator(".geomap-snippet")
+    snippets.first.wait_for(timeout=15_000)  # the name shows before the mentions have loaded
     texts = snippets.all_inner_texts()
     assert texts and len(texts) == len(set(texts))
     twice = [i for i, t in enumerate(texts) if t.count("Russia") >= 2]

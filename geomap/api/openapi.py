@@ -14,8 +14,9 @@ from flask import Blueprint, Response, jsonify
 
 from ..models import KINDS
 from .cliff import CLIFF_PREFIXES, CLIFF_VERSION
+from .services import services
 
-__all__ = ["openapi", "openapi_spec"]
+__all__ = ["openapi", "openapi_spec", "served_spec"]
 
 openapi = Blueprint("openapi", __name__)
 
@@ -79,8 +80,11 @@ def _resp(description: str, ctype: str = "application/json") -> dict[str, Any]:
 
 
 ERR = {"$ref": "#/components/responses/Error"}
+PAGE_ERR = {"description": "An error page.", "content": {"text/html": {"schema": {"type": "string"}}}}
 ERRORS_READ = {"400": ERR, "404": ERR, "405": ERR, "500": ERR}
 ERRORS_WRITE = {"400": ERR, "401": ERR, "413": ERR, "415": ERR, "422": ERR, "500": ERR, "503": ERR}
+# Geoparsing: 413 above GEOMAP_MAX_PARSE_CHARS, 429 above the client's rate, 503 while the geoparser is busy.
+ERRORS_PARSE = {**ERRORS_WRITE, "429": ERR}
 
 ARTICLE_BODY = {
     "type": "object",
@@ -168,9 +172,14 @@ def _op(op_id: str, summary: str, responses: dict[str, Any], **extra: Any) -> di
     return {"operationId": op_id, "summary": summary, "responses": responses, **extra}
 
 
-@lru_cache(maxsize=1)
-def openapi_spec() -> dict[str, Any]:
-    """The whole document."""
+def _secured(key_required: bool) -> dict[str, Any]:
+    """The operation's ``security`` member: the Bearer key only where one is configured and needed."""
+    return {"security": [{"bearer": []}]} if key_required else {}
+
+
+@lru_cache(maxsize=4)
+def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, Any]:
+    """The whole document; ``write_key``/``parse_key``: whether writing / geoparsing need the API key."""
     id_param = {
         "name": "place_id",
         "in": "path",
@@ -255,7 +264,7 @@ def openapi_spec() -> dict[str, Any]:
                         **ERRORS_WRITE,
                     },
                     requestBody={"required": True, "content": {"application/json": {"schema": ARTICLE_BODY}}},
-                    security=[{"bearer": []}],
+                    **_secured(write_key),
                 ),
             },
             "/api/mentions": {
@@ -288,13 +297,20 @@ def openapi_spec() -> dict[str, Any]:
                     "One article with its text and mentions.",
                     {"200": _resp("The article."), **ERRORS_READ},
                     parameters=[article_param],
-                )
+                ),
+                "delete": _op(
+                    "deleteArticle",
+                    "Delete one article with its mentions; the places' counts follow.",
+                    {"200": _resp('{"ok": true, "deleted": id}'), "401": ERR, **ERRORS_READ, "503": ERR},
+                    parameters=[article_param],
+                    **_secured(write_key),
+                ),
             },
             "/api/extract": {
                 "post": _op(
                     "extract",
                     "Geoparse a text without storing it.",
-                    {"200": _resp("Mentions with their places, and the focus."), **ERRORS_WRITE},
+                    {"200": _resp("Mentions with their places, and the focus."), **ERRORS_PARSE},
                     parameters=[
                         _q("alternatives", "boolean", "Include the ranked alternative places of each mention.")
                     ],
@@ -310,6 +326,7 @@ def openapi_spec() -> dict[str, Any]:
                             }
                         },
                     },
+                    **_secured(parse_key),
                 )
             },
             "/api/geocode": {
@@ -336,7 +353,7 @@ def openapi_spec() -> dict[str, Any]:
                 "get": _op(
                     "mapPage",
                     "The interactive map (takes the filter parameters).",
-                    {"200": _resp("HTML page.", "text/html"), "400": ERR},
+                    {"200": _resp("HTML page.", "text/html"), "400": PAGE_ERR},
                     parameters=FILTERS,
                 )
             },
@@ -344,7 +361,7 @@ def openapi_spec() -> dict[str, Any]:
                 "get": _op(
                     "exportMap",
                     "The map as one standalone HTML file (data and assets inline).",
-                    {"200": _resp("HTML file.", "text/html"), "400": ERR},
+                    {"200": _resp("HTML file.", "text/html"), "400": PAGE_ERR, "503": PAGE_ERR},
                     parameters=FILTERS,
                 )
             },
@@ -394,7 +411,7 @@ def openapi_spec() -> dict[str, Any]:
                 "get": _op(
                     "asset",
                     "JavaScript, CSS and images the pages use (served locally, no CDN).",
-                    {"200": _resp("The file.", "application/octet-stream"), "404": ERR},
+                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
                     parameters=[
                         {
                             "name": "package",
@@ -456,7 +473,14 @@ def openapi_spec() -> dict[str, Any]:
     }
 
 
+def served_spec() -> dict[str, Any]:
+    """The document for this app's settings (which endpoints need the key)."""
+    settings = services().settings
+    keyed = bool(settings.api_key)
+    return openapi_spec(write_key=keyed, parse_key=keyed and not settings.open_geoparsing)
+
+
 @openapi.get("/openapi.json")
 def openapi_json() -> Response:
     """The OpenAPI 3 document."""
-    return jsonify(openapi_spec())
+    return jsonify(served_spec())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 
 from ..api.downloads import LISTS, download
-from ..api.openapi import openapi_spec
+from ..api.openapi import served_spec
 from ..api.params import filter_query
 from ..api.services import services
 from ..errors import NotFoundError
@@ -78,7 +78,7 @@ def article_page(article_id: int) -> Response:
 @pages.get("/docs")
 def docs() -> str:
     """The API reference, rendered from the OpenAPI document (no external assets)."""
-    return render_template("docs.html", spec=openapi_spec())
+    return render_template("docs.html", spec=served_spec())
 
 
 @assets.get("/<package>/<path:name>")
