@@ -5,6 +5,7 @@
   "use strict";
 
   var gm = window.geomap = window.geomap || {};
+  gm.NARROW = 700;  // px: below this width the page uses its phone layout
 
   /* Create an element; attrs.text sets textContent, attrs.cls the class. */
   gm.el = function (tag, attrs, children) {
@@ -72,7 +73,7 @@
       this._box = gm.el("div", { cls: "geomap-status", role: "status", "aria-live": "polite" });
       this._text = gm.el("div", { cls: "geomap-status-text" });
       var legend = gm.el("div", { cls: "geomap-legend" });
-      [["country", "country"], ["admin1", "region"], ["city", "city"], ["water", "sea, river"], ["other", "other"]].forEach(function (k) {
+      [["country", "country"], ["admin1", "region"], ["city", "city"], ["water", "sea, river"], ["other", "other"], ["group", "group of places"]].forEach(function (k) {
         legend.appendChild(gm.el("span", null, [gm.el("i", { cls: "geomap-dot geomap-kind-" + k[0] }), k[1]]));
       });
       this._box.appendChild(this._text);
@@ -165,13 +166,36 @@
       return values;
     },
 
+    /* Show these filter values in the form (after the timeline or the URL changed them). */
+    setValues: function (filters) {
+      FIELDS.forEach(function (f) {
+        var input = document.getElementById("geomap-f-" + f[0]);
+        if (input) { input.value = filters[f[0]] || ""; }
+      });
+      var demonyms = document.getElementById("geomap-f-demonyms");
+      if (demonyms) { demonyms.checked = filters.demonyms === "true"; }
+    },
+
+    /* Fold the panel to its search box (a popup opened on a phone), or unfold it. */
+    fold: function (folded) {
+      if (this._container) { this._container.classList.toggle("geomap-folded", !!folded); }
+    },
+
     setLinks: function (filters) {
-      var o = this.options, query = gm.query(filters);
-      this._links.textContent = "";
+      var o = this.options, query = gm.query(filters), links = this._links;
+      links.textContent = "";
       if (o.live) {
-        this._links.appendChild(gm.el("a", { href: o.exportUrl + query, text: "Download as HTML" }));
-        this._links.appendChild(document.createTextNode(" \u00B7 "));
-        this._links.appendChild(gm.el("a", { href: o.docsUrl, text: "API" }));
+        var files = gm.el("details", { cls: "geomap-downloads", open: this._downloadsOpen }, [gm.el("summary", { text: "Download this view" })]);
+        var self = this;
+        files.addEventListener("toggle", function () { self._downloadsOpen = files.open; });
+        var list = gm.el("ul");
+        list.appendChild(gm.el("li", null, [gm.el("a", { href: o.exportUrl + query, text: "map (HTML file)" })]));
+        (o.downloads || []).forEach(function (d) {
+          list.appendChild(gm.el("li", null, [gm.el("a", { href: d.url + query, text: d.label, download: "" })]));
+        });
+        files.appendChild(list);
+        links.appendChild(files);
+        links.appendChild(gm.el("a", { href: o.docsUrl, text: "API" }));
       } else if (o.generated) {
         this._links.textContent = "Exported " + o.generated + " from geomap";
       }

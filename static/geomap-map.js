@@ -166,40 +166,60 @@
     }
 
     var status = new gm.Status().addTo(map);
+    var markersById = {};
+    var app = null;  // the live page's header, story feed, timeline and permalinks (geomap-app.js)
+
+    /* New filters: the map reloads, the links follow; `quiet` when the URL is already right (back/forward). */
+    function applyFilters(filters, quiet) {
+      state.filters = filters;
+      state.fitted = false;
+      panel.setLinks(filters);
+      panel.setValues(filters);
+      load();
+      if (app) { app.filtersChanged(filters, quiet); }
+    }
+
     var panel = new gm.Panel({
       live: opts.live, filters: state.filters, exportUrl: opts.exportUrl, docsUrl: opts.docsUrl,
-      generated: opts.generated, note: opts.note,
+      downloads: opts.downloads, generated: opts.generated, note: opts.note,
       onFilter: function (filters) {
-        state.filters = filters;
-        state.fitted = false;
-        if (window.history && window.history.replaceState) { window.history.replaceState(null, "", window.location.pathname + gm.query(filters)); }
-        panel.setLinks(filters);
-        load();
+        // the text search lives in the header: keep it when the form applies its own fields
+        if (state.filters.text && !filters.text) { filters.text = state.filters.text; }
+        applyFilters(filters);
       },
-      onPick: function (entry) {
-        if (!map.hasLayer(cluster)) { cluster.addTo(map); }
-        cluster.zoomToShowLayer(entry.marker, function () { entry.marker.openPopup(); });
-      }
+      onPick: function (entry) { openPlace(entry.marker); }
     }).addTo(map);
     L.control.layers({ "Map": tiles }, { "Places": cluster, "Heat map": heat }, { position: "topright", collapsed: true }).addTo(map);
     new gm.Fullscreen().addTo(map);
 
+    /* Zoom until the marker shows (out of its cluster), then open its popup (or call `then`). */
+    function openPlace(marker, then) {
+      if (!map.hasLayer(cluster)) { cluster.addTo(map); }
+      cluster.zoomToShowLayer(marker, then || function () { marker.openPopup(); });
+    }
+
     function show(collection) {
       cluster.clearLayers();
+      markersById = {};
       var markers = [], points = [], entries = [], mentions = 0;
       collection.features.forEach(function (f) {
         var p = f.properties, ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
         var marker = L.marker(ll, { icon: placeIcon(p), title: p.name, alt: p.name, riseOnHover: true });
         marker.feature = f;
+        markersById[f.id] = marker;
         var content = null;
-        marker.bindPopup(function () { content = content || popupFor(marker); return content; },
-          { maxWidth: 380, minWidth: 260, autoPanPaddingTopLeft: [50, 150], autoPanPaddingBottomRight: [40, 60] });
+        var narrow = window.innerWidth < gm.NARROW;
+        marker.bindPopup(function () { content = content || popupFor(marker); return content; }, {
+          maxWidth: narrow ? 300 : 380, minWidth: narrow ? 220 : 260,
+          // wide screens: keep clear of the panel on the right (about 270 px) and the status line below
+          autoPanPaddingTopLeft: narrow ? [10, 60] : [50, 20], autoPanPaddingBottomRight: narrow ? [10, 40] : [280, 70]
+        });
         markers.push(marker);
         points.push([ll.lat, ll.lng, Math.log(1 + (p.mentions || 1))]);
         entries.push({ name: p.name, detail: [p.admin1_name, p.country_code].filter(Boolean).join(", "), mentions: p.mentions || 0, marker: marker });
         mentions += p.mentions || 0;
       });
-      if (!state.fitted && markers.length) {
+      if (!state.fitted && markers.length && !(app && app.viewGiven())) {
         // Fit first, so the clusters are computed once, at the zoom the user sees.
         map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })).pad(0.1), { maxZoom: 7, animate: false });
         state.fitted = true;
@@ -215,6 +235,8 @@
         if (collection.truncated) { text += " (showing the " + fmt(markers.length) + " most mentioned of " + fmt(collection.total) + ")"; }
         status.set(text);
       }
+      state.fitted = true;
+      if (app) { app.placesShown(); }
       document.documentElement.setAttribute("data-geomap-ready", String(markers.length));
     }
 
@@ -225,6 +247,15 @@
       });
     }
 
+    if (opts.live && gm.App) {
+      app = new gm.App(map, opts, {
+        filters: function () { return state.filters; },
+        applyFilters: applyFilters,
+        marker: function (id) { return markersById[id] || null; },
+        openPlace: openPlace,
+        foldPanel: function (folded) { panel.fold(folded); }
+      });
+    }
     if (opts.data) { show(opts.data); } else { load(); }
     return { cluster: cluster, heat: heat };
   };

@@ -368,6 +368,14 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     parameters=FILTERS,
                 )
             },
+            "/articles/{article_id}": {
+                "get": _op(
+                    "articlePage",
+                    "One stored article as a readable HTML page, its places marked and linked to the map.",
+                    {"200": _resp("HTML page.", "text/html"), "404": ERR},
+                    parameters=[article_param],
+                )
+            },
             "/export/{kind}.{fmt}": {
                 "get": _op(
                     "exportList",

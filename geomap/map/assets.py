@@ -44,6 +44,9 @@ PAGE_JS: tuple[tuple[str, str], ...] = (
     ("geomap", "geomap-heat.js"),
     ("geomap", "geomap-controls.js"),
     ("geomap", "geomap-tiles.js"),
+    ("geomap", "geomap-timeline.js"),
+    ("geomap", "geomap-feed.js"),
+    ("geomap", "geomap-app.js"),
     ("geomap", "geomap-map.js"),
 )
 

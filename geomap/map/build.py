@@ -47,6 +47,7 @@ GEONAMES_ATTRIBUTION = (
 BASEMAP_URL = "/tiles/{z}/{x}/{y}.png"  # where the live page finds the offline basemap (web/pages.py serves it)
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_FIXED_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*user-scalable=no[^>]*>', re.S)  # Folium's: page zoom off
 OPTIONS_ID = "geomap-options"  # id of the JSON data block geomap.init reads its options from
 TILES_ID = "geomap-basemap"  # id of the export's JSON data block of inline basemap tiles
 OPTIONS_SLOT = "<!-- geomap:head -->"  # where render_map puts the assets and the options
@@ -184,4 +185,6 @@ def render_map(fmap: folium.Map) -> str:
     """
     layer = next(c for c in fmap._children.values() if isinstance(c, GeomapLayer))
     html = fmap.get_root().render()
+    html = html.replace("<html>", '<html lang="en">', 1)
+    html = _FIXED_VIEWPORT.sub('<meta name="viewport" content="width=device-width, initial-scale=1">', html, count=1)
     return html.replace(OPTIONS_SLOT, layer.page_head(), 1)

@@ -32,9 +32,12 @@ def map_data(store: Store, filters: Filters, limit: int = MAP_LIMIT) -> dict[str
     return feature_collection(features, total=page.total, truncated=page.total > len(features))
 
 
-def live_page(settings: Settings, filters: dict[str, str], urls: dict[str, str]) -> str:
-    """The map page; ``urls`` holds dataUrl, placeUrl, exportUrl, docsUrl."""
-    options = {"live": True, "filters": filters, **urls}
+def live_page(
+    settings: Settings, filters: dict[str, str], urls: dict[str, str], downloads: list[dict[str, str]]
+) -> str:
+    """The map page; ``urls`` holds dataUrl, placeUrl, exportUrl, docsUrl, timelineUrl, articlesUrl,
+    articlePageUrl; ``downloads`` the files the panel offers for the current filters ({label, url})."""
+    options = {"live": True, "filters": filters, "downloads": downloads, **urls}
     return render_map(build_map(settings, options, inline=False))
 
 

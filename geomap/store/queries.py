@@ -331,6 +331,13 @@ def _article_dict(row: Row) -> dict[str, Any]:
     return {**_article_ref(row, ""), "ingested": iso(m["ingested"]), "places": m["places"]}
 
 
+LEAD_CHARS = 200  # characters of an article's text listed with it (the story feed's snippet)
+
+
+def _with_lead(row: Row) -> dict[str, Any]:
+    return {**_article_dict(row), "lead": " ".join((row.lead or "").split())}
+
+
 def article_query(conn: Connection, f: Filters) -> tuple[Select, Select, Callable[[Row], dict[str, Any]]]:
     """Articles newest first (statement, count, row converter); place filters keep the articles that mention
     a matching place.
@@ -351,11 +358,16 @@ def article_query(conn: Connection, f: Filters) -> tuple[Select, Select, Callabl
     count = select(func.count()).select_from(articles).where(*conds)
     if f.text is None:
         stmt = (
-            select(*_ARTICLE_COLS, articles.c.ingested, _article_places_count(f).label("places"))
+            select(
+                *_ARTICLE_COLS,
+                articles.c.ingested,
+                _article_places_count(f).label("places"),
+                func.substr(articles.c.text, 1, LEAD_CHARS).label("lead"),
+            )
             .where(*conds)
             .order_by(*_newest_first())
         )
-        return stmt, count, _article_dict
+        return stmt, count, _with_lead
     matched = ranked(conn, f.text)
     stmt = (
         select(*_ARTICLE_COLS, articles.c.ingested, articles.c.text, _article_places_count(f).label("places"))

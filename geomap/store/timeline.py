@@ -94,10 +94,12 @@ def _raw_mention_days(conn: Connection, f: Filters, lo: datetime | None, hi: dat
     return Counter({_as_date(d): int(n) for d, n in rows})
 
 
-def _cell_mention_days(conn: Connection, f: Filters, lo: datetime | None, hi: datetime | None) -> Counter[date]:
-    """Mentions per day added up from the day cells with periods in [lo, hi)."""
+def _cell_mention_days(
+    conn: Connection, f: Filters, lo: datetime | None, hi: datetime | None, grain: str = "D"
+) -> Counter[date]:
+    """Mentions per period start added up from the cells of ``grain`` (days, or months) in [lo, hi)."""
     c = place_periods.c
-    conds = [c.all_kinds == f.demonyms, c.grain == "D", c.period.is_not(None)]
+    conds = [c.all_kinds == f.demonyms, c.grain == grain, c.period.is_not(None)]
     if lo is not None:
         conds.append(c.period >= lo)
     if hi is not None:
@@ -116,10 +118,13 @@ def _cells_answer(f: Filters) -> bool:
     return f.article_id is None and f.text is None
 
 
-def _mention_days(conn: Connection, f: Filters) -> Counter[date]:
+def _mention_days(conn: Connection, f: Filters, interval: str) -> Counter[date]:
+    """Mentions per day (per month's first day when months are asked for over all time: fewer cells)."""
     if not _cells_answer(f):
         return _raw_mention_days(conn, f, None, None)
     since, until = to_utc(f.since), to_utc(f.until)
+    if interval == "month" and since is None and until is None:
+        return _cell_mention_days(conn, f, None, None, grain="M")
     first = None if since is None else datetime(since.year, since.month, since.day)
     if first is not None and since is not None and first < since:
         first += _DAY
@@ -146,7 +151,7 @@ def timeline(conn: Connection, f: Filters, interval: str = "day") -> dict[str, A
     per_article, per_mention = Counter[date](), Counter[date]()
     for day, n in _article_days(conn, f).items():
         per_article[bucket_start(day, interval)] += n
-    for day, n in _mention_days(conn, f).items():
+    for day, n in _mention_days(conn, f, interval).items():
         per_mention[bucket_start(day, interval)] += n
     undated = conn.execute(
         select(func.count()).where(articles.c.published.is_(None), *_matching_articles(f, dated=False))

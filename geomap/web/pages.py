@@ -9,9 +9,11 @@ from ..api.openapi import served_spec
 from ..api.params import filter_query
 from ..api.services import services
 from ..errors import NotFoundError
-from ..map.assets import asset_file
+from ..map.article import article_page as render_article
+from ..map.assets import asset_file, asset_url
 from ..map.basemap import TILE_MIME, get_basemap
 from ..map.export import export_page, live_page
+from ..map.formats import DOWNLOAD_FORMATS
 from ..store import Filters
 from .security import add_nonce, csp_nonce
 
@@ -32,8 +34,16 @@ def map_page() -> Response:
         "placeUrl": url_for("api.places_list") + "/",
         "exportUrl": url_for("pages.export_map"),
         "docsUrl": url_for("pages.docs"),
+        "timelineUrl": url_for("api.timeline"),
+        "articlesUrl": url_for("api.articles_list"),
+        "articlePageUrl": url_for("pages.article_page", article_id=0)[:-1],
     }
-    html = live_page(services().settings, filter_query(request.args), urls)
+    downloads = [
+        {"label": f"{kind} ({fmt.upper()})", "url": url_for("pages.export_list", kind=kind, fmt=fmt)}
+        for kind in LISTS
+        for fmt in DOWNLOAD_FORMATS
+    ]
+    html = live_page(services().settings, filter_query(request.args), urls, downloads)
     return Response(add_nonce(html, csp_nonce()), mimetype="text/html")
 
 
@@ -53,6 +63,16 @@ def export_list(kind: str, fmt: str) -> Response:
     if kind not in LISTS:
         raise NotFoundError(f"no export of {kind!r}; exports: {', '.join(LISTS)} (e.g. /export/places.kml)")
     return download(kind, fmt, Filters.from_args(request.args))
+
+
+@pages.get("/articles/<int:article_id>")
+def article_page(article_id: int) -> Response:
+    """One stored article as a readable page, its places marked and linked to the map."""
+    article = services().store.article(article_id)
+    if article is None:
+        raise NotFoundError(f"no stored article with id {article_id}")
+    html = render_article(article, url_for("pages.map_page"), asset_url("geomap", "geomap-page.css"))
+    return Response(html, mimetype="text/html")
 
 
 @pages.get("/docs")
