@@ -47,6 +47,7 @@ class Settings:
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
     ranker: str = "weighted"  # a built-in ranker or a "geomap.rankers" entry point
     ranker_weights: Path | None = None  # JSON weights for the "weighted" ranker (None: the hand weights)
+    confidence_model: Path | None = None  # JSON confidence calibration (None: geomap/data/confidence.json)
     place_index: str = "compact"  # entry-point name in the "geomap.place_indexes" group (geomap.gazetteer.registry)
     cliff_extract: bool = False  # CLIFF's extract?url=: the server fetches URLs for clients (needs api_key)
 
@@ -74,6 +75,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_SPACY_MODEL": ("spacy_model", str),
     "GEOMAP_RANKER": ("ranker", str),
     "GEOMAP_RANKER_WEIGHTS": ("ranker_weights", Path),
+    "GEOMAP_CONFIDENCE_MODEL": ("confidence_model", Path),
     "GEOMAP_ONLINE_GEOCODER": ("online_geocoder", str),
     "GEOMAP_API_KEY": ("api_key", str),
     "GEOMAP_MAX_REQUEST_BYTES": ("max_request_bytes", int),
@@ -84,7 +86,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-_PATHS = frozenset({"data_dir", "gazetteer_dir", "ranker_weights"})
+_PATHS = frozenset({"data_dir", "gazetteer_dir", "ranker_weights", "confidence_model"})
 
 
 def load_settings(**overrides: Any) -> Settings:

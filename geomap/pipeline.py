@@ -25,6 +25,7 @@ from .recognise import Recogniser
 from .recognise.entities import Entity, named_entities
 from .recognise.model import load_pipeline
 from .resolve import Resolver
+from .resolve.confidence import load_confidence_model
 from .resolve.ranker import Ranker, load_ranker
 from .resolve.resolver import ALTERNATIVES
 
@@ -55,11 +56,15 @@ class Geoparser:
         landmarks: bool = False,
         alternatives: int = ALTERNATIVES,
         ranker: Ranker | None = None,
+        calibrated: bool = True,
     ) -> None:
         """``alternatives``: how many ranked candidates each mention keeps (training the ranker wants all);
-        ``ranker``: scores candidates (default: the one ``settings.ranker`` names)."""
+        ``ranker``: scores candidates (default: the one ``settings.ranker`` names); ``calibrated``: False
+        reports the ranker's softmax share as confidence instead of the calibrated probability (fitting
+        the calibration needs no earlier fit)."""
         self.settings = settings or load_settings()
         self.ranker = ranker
+        self.calibrated = calibrated
         self._gazetteer = gazetteer
         self._nlp = nlp
         self.landmarks = landmarks
@@ -96,6 +101,7 @@ class Geoparser:
                     landmarks=self.landmarks,
                     alternatives=self.alternatives,
                     ranker=self.ranker,
+                    confidence=load_confidence_model(self.settings) if self.calibrated else None,
                 )
                 self._recogniser = Recogniser(nlp, self.lookup)
             return self._recogniser, self._resolver

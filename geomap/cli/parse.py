@@ -138,12 +138,46 @@ def extract(files: tuple[str, ...], output: str | None, workers: int, explain: b
 @_workers
 @_no_demonyms
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate(corpus: str, gold_spans: bool, limit: int | None, workers: int, no_demonyms: bool, as_json: bool) -> None:
-    """Score geomap on CORPUS (JSONL with gold "toponyms"): P/R/F1, Acc@161, mean/median km, AUC."""
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Leave out mentions whose confidence is below this.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the confidence reliability diagram here (PNG; needs the 'plot' extra).",
+)
+def evaluate(
+    corpus: str,
+    gold_spans: bool,
+    limit: int | None,
+    workers: int,
+    no_demonyms: bool,
+    as_json: bool,
+    min_confidence: float,
+    plot: str | None,
+) -> None:
+    """Score geomap on CORPUS (JSONL with gold "toponyms"): P/R/F1, Acc@161, mean/median km, AUC,
+    and the confidence's AUROC and calibration error (ECE)."""
     from ..evaluate import evaluate as run
-    from ..evaluate import format_scores, load_corpus
+    from ..evaluate import format_scores, load_corpus, plot_reliability
     from ..pipeline import Geoparser
 
     docs = load_corpus(corpus, limit=limit)
-    scores = run(Geoparser(load_settings()), docs, gold_spans=gold_spans, demonyms=not no_demonyms, n_process=workers)
+    scores = run(
+        Geoparser(load_settings()),
+        docs,
+        gold_spans=gold_spans,
+        demonyms=not no_demonyms,
+        n_process=workers,
+        min_confidence=min_confidence,
+    )
     click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_scores(scores, name=Path(corpus).name))
+    if plot:
+        if scores.confidence is None:
+            raise click.UsageError("no recognised, located toponym to plot the confidence of")
+        plot_reliability(scores.confidence, plot, title=Path(corpus).stem)
+        click.echo(f"reliability diagram written to {plot}", err=True)
