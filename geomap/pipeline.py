@@ -29,7 +29,7 @@ from .resolve.confidence import load_confidence_model
 from .resolve.ranker import Ranker, load_ranker
 from .resolve.resolver import ALTERNATIVES
 
-__all__ = ["Geoparser", "parse", "parse_many", "default_geoparser"]
+__all__ = ["Geoparser", "parse", "parse_many", "default_geoparser", "above_confidence"]
 
 _LOOKUP_CACHE_MAX = 500_000  # memoised name lookups per process (names repeat across articles)
 
@@ -168,6 +168,15 @@ class Geoparser:
         others = [f for f in recognised if not any(f.start < g.end and g.start < f.end for g in given)]
         mentions, focus = resolver.resolve(text, given, evidence=others)
         return ParsedDocument(text=text, mentions=mentions, focus=focus)
+
+
+def above_confidence(doc: ParsedDocument, min_confidence: float) -> ParsedDocument:
+    """``doc`` with only the mentions whose confidence (the probability their place is right) is at least
+    ``min_confidence``; the focus stays that of the whole text."""
+    if min_confidence <= 0.0:
+        return doc
+    kept = [m for m in doc.mentions if m.confidence >= min_confidence]
+    return ParsedDocument(text=doc.text, mentions=kept, focus=doc.focus, title=doc.title)
 
 
 # --- worker processes -------------------------------------------------------------------------

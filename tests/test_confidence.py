@@ -77,20 +77,20 @@ def _cand(pid: int, kind: str, score: float, **features: float) -> Candidate:
 
 def test_inputs_describe_the_choice_and_its_rivals() -> None:
     ordered = [_cand(1, "city", 5.0, qualified=1.0), _cand(2, "city", 3.0)]
-    x = inputs(ordered, "toponym")
+    x = inputs(ordered)
     assert set(x) == set(INPUTS)
-    assert x["margin"] == pytest.approx(0.2) and x["single"] == 0.0 and x["kind_city"] == 1.0
+    assert x["margin"] == pytest.approx(0.2) and x["single"] == 0.0
     assert x["qualified"] == 1.0 and x["share"] == pytest.approx(softmax_share(ordered))
-    alone = inputs([_cand(1, "country", 5.0)], "demonym")
-    assert alone["single"] == 1.0 and alone["margin"] == 1.0 and alone["demonym"] == 1.0
+    alone = inputs([_cand(1, "country", 5.0)])
+    assert alone["single"] == 1.0 and alone["margin"] == 1.0
 
 
 def test_a_model_gives_a_probability_and_rises_with_the_margin() -> None:
     model = ConfidenceModel({"bias": -1.0, "margin": 4.0})
-    close = model.probability([_cand(1, "city", 3.1), _cand(2, "city", 3.0)], "toponym")
-    clear = model.probability([_cand(1, "city", 9.0), _cand(2, "city", 1.0)], "toponym")
+    close = model.probability([_cand(1, "city", 3.1), _cand(2, "city", 3.0)])
+    clear = model.probability([_cand(1, "city", 9.0), _cand(2, "city", 1.0)])
     assert 0.0 < close < clear < 1.0
-    assert model.probability([], "toponym") == 0.0
+    assert model.probability([]) == 0.0
     assert ConfidenceModel.from_json(model.to_json(), "test").coefficients == model.coefficients
 
 

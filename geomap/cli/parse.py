@@ -98,6 +98,13 @@ _workers = click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse in N processes."
 )
 _no_demonyms = click.option("--no-demonyms", is_flag=True, help='Leave out demonym mentions ("Russian forces").')
+_min_confidence = click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Leave out mentions whose confidence (the probability their place is right) is below this.",
+)
 
 
 @click.command()
@@ -111,12 +118,15 @@ _no_demonyms = click.option("--no-demonyms", is_flag=True, help='Leave out demon
 @_workers
 @click.option("--explain", is_flag=True, help="Add each place's candidates and the feature scores that chose it.")
 @_no_demonyms
-def extract(files: tuple[str, ...], output: str | None, workers: int, explain: bool, no_demonyms: bool) -> None:
+@_min_confidence
+def extract(
+    files: tuple[str, ...], output: str | None, workers: int, explain: bool, no_demonyms: bool, min_confidence: float
+) -> None:
     """Find and resolve the places in FILES (text, or JSONL of {"id", "text"}); one JSON line per document.
 
     A JSONL line that carries "toponyms": [{"start", "end"}, ...] has exactly those spans resolved.
     """
-    from ..pipeline import Geoparser
+    from ..pipeline import Geoparser, above_confidence
 
     records = list(read_inputs(files))
     gp = Geoparser(load_settings())
@@ -125,7 +135,7 @@ def extract(files: tuple[str, ...], output: str | None, workers: int, explain: b
     try:
         for doc_id, text, spans in records:
             parsed = next(plain) if spans is None else gp.resolve_spans(text, spans)
-            _write(out, doc_id, parsed, explain, not no_demonyms)
+            _write(out, doc_id, above_confidence(parsed, min_confidence), explain, not no_demonyms)
     finally:
         if output:
             out.close()
@@ -138,13 +148,7 @@ def extract(files: tuple[str, ...], output: str | None, workers: int, explain: b
 @_workers
 @_no_demonyms
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-@click.option(
-    "--min-confidence",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    show_default=True,
-    help="Leave out mentions whose confidence is below this.",
-)
+@_min_confidence
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False, writable=True),

@@ -31,17 +31,22 @@ __all__ = ["INPUTS", "ConfidenceModel", "inputs", "softmax_share", "load_confide
 SHARE_TOP = 5  # the softmax share is taken among this many best candidates
 MARGIN_CAP = 10.0  # score margins beyond this say nothing more
 # Evidence features of the chosen candidate that the model reads as they are (see ranker.FEATURES).
-_EVIDENCE = ("prior", "qualified", "country", "region", "named_region", "near", "typed", "list", "qualifies")
-_KINDS = ("country", "admin1", "city", "admin2")
-INPUTS: tuple[str, ...] = (
-    "bias",
-    "share",
-    "margin",
-    "single",
-    "demonym",
-    *(f"kind_{k}" for k in _KINDS),
-    *_EVIDENCE,
+# The place's kind is left out on purpose: whether a country "is right" depends on a corpus's
+# convention for country points (an id match, or a distance from its own point), not on the text.
+_EVIDENCE = (
+    "prior",
+    "qualified",
+    "country",
+    "region",
+    "named_region",
+    "near",
+    "typed",
+    "list",
+    "qualifies",
+    "contained",
+    "partner",
 )
+INPUTS: tuple[str, ...] = ("bias", "share", "margin", "single", *_EVIDENCE)
 
 
 def softmax_share(cands: Sequence[Candidate]) -> float:
@@ -54,7 +59,7 @@ def softmax_share(cands: Sequence[Candidate]) -> float:
     return exps[0] / sum(exps)
 
 
-def inputs(ordered: Sequence[Candidate], mention_kind: str) -> dict[str, float]:
+def inputs(ordered: Sequence[Candidate]) -> dict[str, float]:
     """What the model reads about a mention whose chosen candidate is ``ordered[0]`` (rivals after it)."""
     if not ordered:
         return dict.fromkeys(INPUTS, 0.0)
@@ -66,10 +71,7 @@ def inputs(ordered: Sequence[Candidate], mention_kind: str) -> dict[str, float]:
         "share": softmax_share(ordered),
         "margin": margin / MARGIN_CAP,
         "single": 1.0 if rival is None else 0.0,
-        "demonym": 1.0 if mention_kind == "demonym" else 0.0,
     }
-    for k in _KINDS:
-        out[f"kind_{k}"] = 1.0 if chosen.place.kind == k else 0.0
     for k in _EVIDENCE:
         out[k] = float(chosen.features.get(k, 0.0))
     return out
@@ -83,11 +85,11 @@ class ConfidenceModel:
     fitted_on: str = ""
     extra: Mapping[str, object] = field(default_factory=dict)
 
-    def probability(self, ordered: Sequence[Candidate], mention_kind: str) -> float:
+    def probability(self, ordered: Sequence[Candidate]) -> float:
         """P(the chosen candidate ``ordered[0]`` is right)."""
         if not ordered:
             return 0.0
-        x = inputs(ordered, mention_kind)
+        x = inputs(ordered)
         z = sum(self.coefficients.get(k, 0.0) * v for k, v in x.items())
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 

@@ -88,10 +88,10 @@ class Resolver:
         self.ranker: Ranker = ranker or WeightedSum()
         self.confidence = confidence
 
-    def _confidence(self, ordered: Sequence[Candidate], kind: str) -> float:
+    def _confidence(self, ordered: Sequence[Candidate]) -> float:
         if self.confidence is None:
             return softmax_share(ordered)
-        return self.confidence.probability(ordered, kind)
+        return self.confidence.probability(ordered)
 
     def resolve(
         self, text: str, found: Sequence[Found], *, evidence: Sequence[Found] = ()
@@ -138,7 +138,7 @@ class Resolver:
                     text=f.text,
                     snippet=snippet(text, f.sentence, f.start, f.end),
                     place=choice.place,
-                    confidence=round(self._confidence(ordered, f.kind), 4),
+                    confidence=round(self._confidence(ordered), 4),
                     kind=f.kind,
                     alternatives=ordered[: self.alternatives],
                 )
