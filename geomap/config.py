@@ -40,11 +40,19 @@ class Settings:
     online_geocoder_options: dict[str, Any] = field(default_factory=dict)
     online_geocoder_min_delay: float = 1.0
     api_key: str = ""
-    max_request_bytes: int = 5 * 1024 * 1024
+    max_request_bytes: int = 5 * 1024 * 1024  # whole request body (waitress refuses larger ones before reading them)
+    max_parse_chars: int = 100_000  # characters one geoparse request may carry (413 above)
+    open_geoparsing: bool = False  # True: /api/extract and /parse/* need no key even when api_key is set
+    parse_rate_limit: int = 60  # geoparse requests per client and minute, all worker processes together; 0: none
+    parse_queue: int = 2  # geoparse requests that may wait for a worker's geoparser (503 beyond)
+    parse_wait_seconds: float = 10.0  # how long one of them waits before it gets 503
+    connection_limit: int = 1000  # open connections per worker process (waitress)
+    channel_timeout: int = 30  # seconds a connection may stay idle or send nothing before it is closed
     tiles: str = DEFAULT_TILES
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
     seed_on_first_run: bool = True
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
+    dask_scheduler: str = ""  # e.g. "tcp://10.0.0.5:8786": ingest and extract parse on that Dask cluster
     ranker: str = "weighted"  # a built-in ranker or a "geomap.rankers" entry point
     ranker_weights: Path | None = None  # JSON weights for the "weighted" ranker (None: the hand weights)
     confidence_model: Path | None = None  # JSON confidence calibration (None: geomap/data/confidence.json)
@@ -57,6 +65,11 @@ class Settings:
         return self.gazetteer_dir or self.data_dir / "gazetteer"
 
     @property
+    def rate_limit_path(self) -> Path:
+        """Where the geoparse rate limit counts requests (shared by every worker process)."""
+        return self.data_dir / "rate-limit.sqlite"
+
+    @property
     def database(self) -> str:
         """SQLAlchemy URL of the article store."""
         return self.database_url or f"sqlite:///{self.data_dir / 'geomap.sqlite'}"
@@ -65,6 +78,10 @@ class Settings:
     def geocoder_cache_path(self) -> Path:
         """Persistent cache of online geocoder answers."""
         return self.data_dir / "geocoder-cache.sqlite"
+
+
+def _flag(value: str) -> bool:
+    return value.lower() not in {"0", "false", "no", "off"}
 
 
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -79,9 +96,17 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_ONLINE_GEOCODER": ("online_geocoder", str),
     "GEOMAP_API_KEY": ("api_key", str),
     "GEOMAP_MAX_REQUEST_BYTES": ("max_request_bytes", int),
+    "GEOMAP_MAX_PARSE_CHARS": ("max_parse_chars", int),
+    "GEOMAP_OPEN_GEOPARSING": ("open_geoparsing", _flag),
+    "GEOMAP_PARSE_RATE_LIMIT": ("parse_rate_limit", int),
+    "GEOMAP_PARSE_QUEUE": ("parse_queue", int),
+    "GEOMAP_PARSE_WAIT_SECONDS": ("parse_wait_seconds", float),
+    "GEOMAP_CONNECTION_LIMIT": ("connection_limit", int),
+    "GEOMAP_CHANNEL_TIMEOUT": ("channel_timeout", int),
     "GEOMAP_TILES": ("tiles", str),
     "GEOMAP_TILES_ATTRIBUTION": ("tiles_attribution", str),
-    "GEOMAP_SEED_ON_FIRST_RUN": ("seed_on_first_run", lambda v: v.lower() not in {"0", "false", "no"}),
+    "GEOMAP_DASK_SCHEDULER": ("dask_scheduler", str),
+    "GEOMAP_SEED_ON_FIRST_RUN": ("seed_on_first_run", _flag),
     "GEOMAP_CLIFF_EXTRACT": ("cliff_extract", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 

@@ -22,7 +22,9 @@ _COMMANDS = {
     "gazetteer": ("gazetteer", "geocode"),
     "parse": ("extract", "evaluate"),
     "ingest": ("ingest",),
+    "watch": ("watch",),
     "serve": ("serve", "map"),
+    "articles": ("articles",),
 }
 
 

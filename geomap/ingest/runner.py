@@ -10,22 +10,25 @@ the rest.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..config import Settings, load_settings
-from ..errors import GazetteerError, IngestError, ModelError
+from ..errors import ConfigError, IngestError, InputError, StoreError
 from ..gazetteer.builder import INDEX_FILE
 from ..models import Article, ParsedDocument
-from ..parallel import pipelined, worker_pool
-from ..store import Store, content_hash
+from ..parallel import Submitter, pipelined, worker_pool
+from ..store import Store, check_article, content_hash
 from .formats import Entry
+from .parsing import Item, Parser, parse_items, parser_for
 from .progress import Progress
 from .sources import count_entries, read_path
 
@@ -38,6 +41,7 @@ __all__ = [
     "SEEDS_DIR",
     "BATCH_SIZE",
     "FIRST_INDEX_BUILD_SECONDS",
+    "run_entries",
     "index_ready",
 ]
 
@@ -53,16 +57,6 @@ _SEED_DETAILS: dict[str, dict[str, Any]] = {
 BATCH_SIZE = 64
 # How long the first build of the place index takes on a 2-core machine (27-40 s measured): said before it starts.
 FIRST_INDEX_BUILD_SECONDS = 40
-# A broken model or gazetteer fails every article alike: stop the run instead of reporting each.
-_FATAL = (ModelError, GazetteerError)
-
-
-class Parser(Protocol):
-    """What ingestion needs of a geoparser (``geomap.pipeline.Geoparser``)."""
-
-    def parse(self, text: str, *, title: str | None = None) -> ParsedDocument: ...
-
-    def parse_many(self, texts: Iterable[str], *, batch_size: int = ...) -> Iterable[ParsedDocument]: ...
 
 
 @dataclass
@@ -99,57 +93,18 @@ class IngestReport:
         }
 
 
-# --- parsers ---------------------------------------------------------------
-
-_PARSERS: dict[str, Parser] = {}
-
-
-def _parser(settings: Settings) -> Parser:
-    """One geoparser per configuration per process (loading the model takes a second)."""
-    key = repr(settings)
-    if key not in _PARSERS:
-        from ..pipeline import Geoparser
-
-        _PARSERS[key] = Geoparser(settings)
-    return _PARSERS[key]
-
-
-def _parse_one(parser: Parser, article: Article) -> ParsedDocument | str:
-    """The parse, or why it failed (a model or gazetteer failure stops the run)."""
-    try:
-        return parser.parse(article.text, title=article.title or None)
-    except _FATAL:
-        raise
-    except Exception as exc:  # one article's failure must not stop the run
-        return f"geoparser failed: {type(exc).__name__}: {exc}"
-
-
-def _parse_batch(parser: Parser, articles: Sequence[Article]) -> list[ParsedDocument | str]:
-    """Parses of a batch through the model's batched path; one by one if an article breaks it."""
-    try:
-        return list(parser.parse_many([a.text for a in articles], batch_size=len(articles)))
-    except _FATAL:
-        raise
-    except Exception:
-        return [_parse_one(parser, a) for a in articles]
-
-
 _worker_parser: Parser | None = None
 
 
 def _init_worker(parent: Parser | None, settings: Settings) -> None:
     """Worker set-up: the parent's loaded parser (fork) or a new one (spawn)."""
     global _worker_parser
-    _worker_parser = parent if parent is not None else _parser(settings)
+    _worker_parser = parent if parent is not None else parser_for(settings)
 
 
-def _parse_items(parser: Parser, items: list[_Item]) -> list[ParsedDocument | str]:
-    return _parse_batch(parser, [i.article for i in items])
-
-
-def _worker_parse(items: list[_Item]) -> list[ParsedDocument | str]:
+def _worker_parse(items: list[Item]) -> list[ParsedDocument | str]:
     assert _worker_parser is not None
-    return _parse_items(_worker_parser, items)
+    return parse_items(_worker_parser, items)
 
 
 def index_ready(settings: Settings) -> bool:
@@ -157,10 +112,13 @@ def index_ready(settings: Settings) -> bool:
     return (settings.gazetteer_path / INDEX_FILE).is_file()
 
 
+_LOADED: weakref.WeakSet[Any] = weakref.WeakSet()  # parsers loaded in this process: no second "loading" line
+
+
 def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
     """Load the model and the index before the first article, saying so (a build takes a while)."""
     load = getattr(parser, "load", None)
-    if load is None:
+    if load is None or parser in _LOADED:
         return
     if not index_ready(settings):
         progress.stage(
@@ -169,16 +127,10 @@ def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
         )
     progress.stage("loading the spaCy model and the place index")
     load()
+    _LOADED.add(parser)
 
 
 # --- runs --------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Item:
-    origin: str
-    article: Article
-    stored_id: int | None = None  # set when re-parsing an article already stored
 
 
 class _Run:
@@ -199,20 +151,25 @@ class _Run:
         self.report.failed.append((origin, reason))
         self.progress.advance(1)
 
-    def batches(self, entries: Iterable[Entry]) -> Iterator[list[_Item]]:
+    def batches(self, entries: Iterable[Entry]) -> Iterator[list[Item]]:
         """Articles still to parse, in batches; failures and duplicates are counted on the way."""
         seen: set[str] = set()
-        pending: dict[str, _Item] = {}
+        pending: dict[str, Item] = {}
         for entry in entries:
             if entry.article is None:
                 self.fail(entry.origin, entry.error or "unreadable")
+                continue
+            try:
+                check_article(entry.article)
+            except InputError as exc:
+                self.fail(entry.origin, exc.message)
                 continue
             digest = content_hash(entry.article.text)
             if digest in seen:
                 self._skip()
                 continue
             seen.add(digest)
-            pending[digest] = _Item(entry.origin, entry.article)
+            pending[digest] = Item(entry.origin, entry.article)
             if len(pending) >= self.batch_size:
                 if batch := self._unstored(pending):
                     yield batch
@@ -220,7 +177,7 @@ class _Run:
         if pending and (batch := self._unstored(pending)):
             yield batch
 
-    def _unstored(self, pending: dict[str, _Item]) -> list[_Item]:
+    def _unstored(self, pending: dict[str, Item]) -> list[Item]:
         stored = self.store.stored_hashes(pending)
         out = []
         for digest, item in pending.items():
@@ -233,7 +190,28 @@ class _Run:
                 self._skip()
         return out
 
-    def write(self, batch: list[_Item], parses: list[ParsedDocument | str]) -> None:
+    def _store_new(self, batch: list[Item], new: list[tuple[Article, ParsedDocument]]) -> None:
+        """Store new articles in one transaction; if the database refuses it, one by one, so a
+        record the checks let through fails alone and the others are still stored."""
+        try:
+            results = self.store.add_many(new)
+        except StoreError:
+            if len(new) == 1:
+                raise
+            results = []
+            origins = {id(item.article): item.origin for item in batch}
+            for article, parsed in new:
+                try:
+                    results += self.store.add_many([(article, parsed)])
+                except StoreError as exc:
+                    self.fail(origins[id(article)], exc.message)
+        for _, is_new in results:
+            if is_new:
+                self.report.ingested += 1
+            else:  # another writer stored the same text meanwhile
+                self.report.duplicates += 1
+
+    def write(self, batch: list[Item], parses: list[ParsedDocument | str]) -> None:
         """Store one parsed batch: new articles in one transaction, re-parses in another."""
         new, again = [], []
         for item, parsed in zip(batch, parses, strict=True):
@@ -244,17 +222,56 @@ class _Run:
             else:
                 new.append((item.article, parsed))
         if new:
-            for _, is_new in self.store.add_many(new):
-                if is_new:
-                    self.report.ingested += 1
-                else:  # another writer stored the same text meanwhile
-                    self.report.duplicates += 1
+            self._store_new(batch, new)
         if again:
             self.store.replace_mentions_many(again)
             self.report.reprocessed += len(again)
         self.progress.advance(
             len(new) + len(again), new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed)
         )
+
+
+@contextmanager
+def _parsing(
+    parser: Parser | None, settings: Settings, workers: int, scheduler: str | None, progress: Progress
+) -> Iterator[tuple[Submitter, Callable[[list[Item]], list[ParsedDocument | str]], int]]:
+    """Where batches are parsed: (a submitter, the task to submit, how many batches to keep in flight).
+
+    Here or in ``workers`` processes (the geoparser loaded first, in this
+    process); or on the Dask cluster at ``scheduler``, whose workers load their own.
+    """
+    if scheduler:
+        try:
+            from .cluster import cluster_pool, parse_on_worker  # the optional 'cluster' extra (dask)
+        except ModuleNotFoundError as exc:
+            raise ConfigError(
+                f"parsing on a Dask cluster needs dask and distributed ({exc.name} is missing): "
+                "pip install 'geomap[cluster]'"
+            ) from None
+
+        progress.stage(f"connecting to the Dask scheduler at {scheduler}")
+        with cluster_pool(scheduler) as (submitter, cluster_workers):
+            yield submitter, parse_on_worker, 2 * cluster_workers
+        return
+    parser = parser or parser_for(settings)
+    _load(parser, settings, progress)
+    pool = worker_pool(
+        workers,
+        _init_worker,
+        forked_args=(parser, settings),
+        spawned_args=(None, settings),
+        before_fork=getattr(parser, "load", None),
+    )
+    task = _worker_parse if workers > 1 else partial(parse_items, parser)
+    try:
+        with pool as executor:
+            # 2 * workers - 1 batches in flight keep the workers busy while this process writes
+            yield executor, task, 2 * workers - 1
+    except BrokenProcessPool:
+        raise IngestError(
+            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
+            "(the batches already stored are kept)"
+        ) from None
 
 
 def _run(
@@ -267,35 +284,42 @@ def _run(
     reprocess: bool,
     progress: Progress,
     batch_size: int,
+    scheduler: str | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
     settings = settings or load_settings()
+    run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
     try:
-        parser = parser or _parser(settings)
-        _load(parser, settings, progress)
-        pool = worker_pool(
-            workers,
-            _init_worker,
-            forked_args=(parser, settings),
-            spawned_args=(None, settings),
-            before_fork=getattr(parser, "load", None),
-        )
-        task = _worker_parse if workers > 1 else partial(_parse_items, parser)
-        run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
-        progress.stage("geoparsing")
-        with pool as executor:
-            # 2 * workers - 1 batches in flight keep the workers busy while this process writes
-            for batch, parses in pipelined(executor, task, run.batches(entries), ahead=2 * workers - 1):
+        with _parsing(parser, settings, workers, scheduler, progress) as (submitter, task, ahead):
+            progress.stage("geoparsing")
+            for batch, parses in pipelined(submitter, task, run.batches(entries), ahead=ahead):
                 run.write(batch, parses)
-    except BrokenProcessPool:
-        raise IngestError(
-            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
-            "(the batches already stored are kept)"
-        ) from None
     finally:
         progress.close()
     run.report.seconds = time.perf_counter() - started
     return run.report
+
+
+def run_entries(
+    entries: Iterable[Entry],
+    store: Store,
+    *,
+    parser: Parser | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestReport:
+    """Store the articles of ``entries`` not stored yet, parsed here in batches (``geomap watch``'s path)."""
+    return _run(
+        entries,
+        store,
+        settings=settings,
+        parser=parser,
+        workers=1,
+        reprocess=False,
+        progress=progress or Progress(enabled=False),
+        batch_size=batch_size,
+    )
 
 
 def ingest_paths(
@@ -309,8 +333,12 @@ def ingest_paths(
     settings: Settings | None = None,
     parser: Parser | None = None,
     batch_size: int = BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
-    """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``)."""
+    """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``).
+
+    ``scheduler`` (tcp://host:8786): parse on that Dask cluster's workers instead of ``workers`` processes here.
+    """
     paths = list(paths)
     bar = Progress(enabled=progress)
     if progress:
@@ -327,6 +355,7 @@ def ingest_paths(
         reprocess=reprocess,
         progress=bar,
         batch_size=batch_size,
+        scheduler=scheduler,
     )
 
 
@@ -338,6 +367,7 @@ def reprocess_stored(
     settings: Settings | None = None,
     parser: Parser | None = None,
     batch_size: int = BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Re-parse every stored article (after a gazetteer or model change), replacing its mentions."""
     entries = (Entry(f"article {a.id}", a) for a in store.iter_articles())
@@ -351,6 +381,7 @@ def reprocess_stored(
         reprocess=True,
         progress=bar,
         batch_size=batch_size,
+        scheduler=scheduler,
     )
 
 
@@ -358,12 +389,11 @@ def ingest_article(
     store: Store, article: Article, *, parser: Parser | None = None, settings: Settings | None = None
 ) -> tuple[int, bool]:
     """Parse and store one article (the API's POST); a stored text is not parsed again."""
-    if not article.text or not article.text.strip():
-        raise IngestError("the article has no text to geoparse")
+    check_article(article)
     stored = store.stored_hashes([content_hash(article.text)])
     if stored:
         return next(iter(stored.values())), False
-    parsed = (parser or _parser(settings or load_settings())).parse(article.text, title=article.title or None)
+    parsed = (parser or parser_for(settings or load_settings())).parse(article.text, title=article.title or None)
     return store.add(article, parsed)
 
 

@@ -19,6 +19,7 @@ from .confidence import ConfidenceModel, softmax_share
 from .context import Context, build_context, level, region_key
 from .focus import document_focus
 from .ranker import Ranker, WeightedSum, rank
+from .twins import choose_twin
 
 __all__ = ["Resolver", "snippet", "SNIPPET_CHARS", "ALTERNATIVES"]
 
@@ -128,6 +129,7 @@ class Resolver:
         for f, cands, choice in zip(every, cands_all, best):
             if (f.start, f.end) not in asked:
                 continue
+            choice = choose_twin(text, f.start, f.end, cands, choice) if choice is not None else None
             if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
                 continue
             ordered = [choice] + [c for c in cands if c is not choice]
