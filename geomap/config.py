@@ -53,6 +53,7 @@ class Settings:
     seed_on_first_run: bool = True
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
     dask_scheduler: str = ""  # e.g. "tcp://10.0.0.5:8786": ingest and extract parse on that Dask cluster
+    ner_model: str = "spacy"  # a built-in NER model or a "geomap.ner_models" entry point
     ranker: str = "weighted"  # a built-in ranker or a "geomap.rankers" entry point
     ranker_weights: Path | None = None  # JSON weights for the "weighted" ranker (None: the hand weights)
     confidence_model: Path | None = None  # JSON confidence calibration (None: geomap/data/confidence.json)
@@ -90,6 +91,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_PLACE_INDEX": ("place_index", str),
     "GEOMAP_DATABASE_URL": ("database_url", str),
     "GEOMAP_SPACY_MODEL": ("spacy_model", str),
+    "GEOMAP_NER_MODEL": ("ner_model", str),
     "GEOMAP_RANKER": ("ranker", str),
     "GEOMAP_RANKER_WEIGHTS": ("ranker_weights", Path),
     "GEOMAP_CONFIDENCE_MODEL": ("confidence_model", Path),

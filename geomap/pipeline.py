@@ -14,8 +14,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
-from spacy.language import Language
-
 from .config import Settings, load_settings
 from .errors import InputError
 from .gazetteer import PlaceIndex, get_gazetteer
@@ -23,7 +21,7 @@ from .models import Candidate, ParsedDocument
 from .parallel import batched, pipelined, worker_pool
 from .recognise import Recogniser
 from .recognise.entities import Entity, named_entities
-from .recognise.model import load_pipeline
+from .recognise.model import NerModel, load_ner_model
 from .resolve import Resolver
 from .resolve.confidence import load_confidence_model
 from .resolve.ranker import Ranker, load_ranker
@@ -52,7 +50,7 @@ class Geoparser:
         settings: Settings | None = None,
         *,
         gazetteer: PlaceIndex | None = None,
-        nlp: Language | None = None,
+        nlp: NerModel | None = None,
         landmarks: bool = False,
         alternatives: int = ALTERNATIVES,
         ranker: Ranker | None = None,
@@ -92,7 +90,7 @@ class Geoparser:
     def _parts(self) -> tuple[Recogniser, Resolver]:
         with self._lock:
             if self._recogniser is None or self._resolver is None:
-                nlp = self._nlp or load_pipeline(self.settings)
+                nlp = self._nlp or load_ner_model(self.settings)
                 self._nlp = nlp
                 self.ranker = self.ranker or load_ranker(self.settings)
                 self._resolver = Resolver(

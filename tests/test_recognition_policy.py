@@ -6,14 +6,19 @@ NER is asked at all) and the small in-memory index answers the lookups.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import pytest
 import spacy
 
+from geomap.config import load_settings
+from geomap.errors import ConfigError
 from geomap.gazetteer import CompactPlaceIndex
 from geomap.recognise import Recogniser
 from geomap.recognise.lexicon import Lexicon, get_lexicon
+from geomap.recognise.model import NerModel, load_ner_model
 from geomap.recognise.policy import DEFAULT_POLICY, RecognitionPolicy
 from geomap.recognise.recogniser import _windows
 from geomap.recognise.spans import Found
@@ -59,3 +64,41 @@ def test_ner_windows_follow_the_policy(small_index: CompactPlaceIndex, blank: sp
     f = _found(small_index, text, "Springfield")
     (ws, we), (ns, ne) = next(_windows(text, [f], wide.policy)), next(_windows(text, [f], narrow.policy))
     assert we - ws > ne - ns
+
+
+# --- the NER model, chosen by name -----------------------------------------------------------------
+
+
+class _Span:
+    def __init__(self, start: int, end: int, label: str) -> None:
+        self.start_char, self.end_char, self.label_ = start, end, label
+
+
+class _Doc:
+    def __init__(self, ents: list[_Span]) -> None:
+        self.ents = ents
+
+
+class _EveryCapitalIsAPerson:
+    """An NER model of one's own: calls every capitalised word a PERSON (recognition must then veto towns)."""
+
+    def pipe(self, texts: Iterable[str], *, batch_size: int = 64) -> Iterator[_Doc]:
+        for text in texts:
+            yield _Doc([_Span(m.start(), m.end(), "PERSON") for m in re.finditer(r"\b[A-Z][a-z]+\b", text)])
+
+
+def test_an_ner_model_of_ones_own_drops_in(small_index: CompactPlaceIndex) -> None:
+    model = _EveryCapitalIsAPerson()
+    assert isinstance(model, NerModel)
+    text = "Officials met Springfield near the border. Springfield said nothing."
+    no_famous_towns = RecognitionPolicy(person_proof_population=10**9)  # Springfield, Ill. would be person-proof
+    found = next(Recogniser(model, small_index.lookup, policy=no_famous_towns).recognise_many([text]))
+    assert "Springfield" not in {f.text for f in found}  # a person, in this model's words
+    blank = spacy.blank("en")
+    blank_found = next(Recogniser(blank, small_index.lookup, policy=no_famous_towns).recognise_many([text]))
+    assert "Springfield" in {f.text for f in blank_found}
+
+
+def test_the_ner_model_is_chosen_by_name() -> None:
+    with pytest.raises(ConfigError, match="spacy"):
+        load_ner_model(load_settings(ner_model="no-such-model"))
