@@ -143,6 +143,15 @@ def test_a_municipality_in_the_province_of(index: CompactPlaceIndex) -> None:
     assert ctx.cues[0].containers == (1, 2)
 
 
+def test_a_postal_abbreviation_qualifies_the_name_before_it(index: CompactPlaceIndex) -> None:
+    text = "Santa Maria, CA has a new library."
+    found = _found(text, "Santa Maria", "CA")
+    found[1].source, found[1].lookup, found[1].country = "abbreviation", "California", "US"  # as recognition gives it
+    mentions, _ = Resolver(index, index.lookup).resolve(text, found)
+    assert mentions[0].place is not None and mentions[0].place.country_code == "US"
+    assert mentions[0].alternatives[0].features["qualified"] == 1.0
+
+
 def test_north_of_a_place_puts_the_name_near_it(index: CompactPlaceIndex) -> None:
     text = "The fire reached Santa Maria, about 60 miles north of Santa Barbara, by nightfall."
     found = _found(text, "Santa Maria")  # only Santa Maria is asked; Santa Barbara is evidence
