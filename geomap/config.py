@@ -53,8 +53,10 @@ class Settings:
     seed_on_first_run: bool = True
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
     dask_scheduler: str = ""  # e.g. "tcp://10.0.0.5:8786": ingest and extract parse on that Dask cluster
+    ner_model: str = "spacy"  # a built-in NER model or a "geomap.ner_models" entry point
     ranker: str = "weighted"  # a built-in ranker or a "geomap.rankers" entry point
     ranker_weights: Path | None = None  # JSON weights for the "weighted" ranker (None: the hand weights)
+    confidence_model: Path | None = None  # JSON confidence calibration (None: geomap/data/confidence.json)
     place_index: str = "compact"  # entry-point name in the "geomap.place_indexes" group (geomap.gazetteer.registry)
     cliff_extract: bool = False  # CLIFF's extract?url=: the server fetches URLs for clients (needs api_key)
 
@@ -89,8 +91,10 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_PLACE_INDEX": ("place_index", str),
     "GEOMAP_DATABASE_URL": ("database_url", str),
     "GEOMAP_SPACY_MODEL": ("spacy_model", str),
+    "GEOMAP_NER_MODEL": ("ner_model", str),
     "GEOMAP_RANKER": ("ranker", str),
     "GEOMAP_RANKER_WEIGHTS": ("ranker_weights", Path),
+    "GEOMAP_CONFIDENCE_MODEL": ("confidence_model", Path),
     "GEOMAP_ONLINE_GEOCODER": ("online_geocoder", str),
     "GEOMAP_API_KEY": ("api_key", str),
     "GEOMAP_MAX_REQUEST_BYTES": ("max_request_bytes", int),
@@ -109,7 +113,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-_PATHS = frozenset({"data_dir", "gazetteer_dir", "ranker_weights"})
+_PATHS = frozenset({"data_dir", "gazetteer_dir", "ranker_weights", "confidence_model"})
 
 
 def load_settings(**overrides: Any) -> Settings:

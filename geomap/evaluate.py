@@ -5,7 +5,10 @@ most once; micro-averaged precision, recall and F1. Resolution: great-circle
 error per gold toponym with coordinates (a matching GeoNames id counts as 0 km),
 summarised as Acc@161, mean and median km and the AUC of Gritta et al. (2018),
 over recognised toponyms, end to end (a miss counts as the maximum error), and
-with the gold spans given.
+with the gold spans given. Confidence: how well each recognised mention's
+``confidence`` separates right placements (within 161 km or the gold id) from
+wrong ones (AUROC) and how close it is to the observed share right (expected
+calibration error over ten equal-width bins), with a reliability plot on request.
 """
 
 from __future__ import annotations
@@ -43,10 +46,17 @@ __all__ = [
     "format_scores",
     "predictions_of",
     "evaluate",
+    "ConfidenceScores",
+    "confidence_scores",
+    "auroc",
+    "expected_calibration_error",
+    "plot_reliability",
+    "CALIBRATION_BINS",
 ]
 
 MAX_ERROR_KM = 20039.0  # half the Earth's circumference: the worst possible error
 ACC_KM = 161.0  # 100 miles
+CALIBRATION_BINS = 10  # equal-width confidence bins of the calibration error and the reliability plot
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,7 @@ class Prediction:
     lat: float | None = None
     lon: float | None = None
     geonameid: int | None = None
+    confidence: float | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +118,26 @@ class ResolutionScores:
 
 
 @dataclass(slots=True)
+class ConfidenceScores:
+    """How well confidence separates right from wrong placements, and how well calibrated it is."""
+
+    n: int
+    right: int
+    auroc: float | None  # None when all are right or all wrong
+    ece: float
+    bins: list[tuple[float, float, int]]  # per non-empty bin: mean confidence, share right, count
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "right": self.right,
+            "auroc": self.auroc,
+            "ece": self.ece,
+            "bins": [{"confidence": c, "right": r, "n": k} for c, r, k in self.bins],
+        }
+
+
+@dataclass(slots=True)
 class Scores:
     """Everything ``geomap evaluate`` prints."""
 
@@ -120,6 +151,7 @@ class Scores:
     recognised: ResolutionScores
     end_to_end: ResolutionScores
     gold_spans: ResolutionScores | None = None
+    confidence: ConfidenceScores | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,6 +170,7 @@ class Scores:
             "recognised": res(self.recognised),
             "end_to_end": res(self.end_to_end),
             "gold_spans": res(self.gold_spans),
+            "confidence": None if self.confidence is None else self.confidence.to_dict(),
         }
 
 
@@ -219,6 +252,95 @@ def _auc(errors: Sequence[float]) -> float:
     return sum((a + b) / 2 * dx for a, b in pairwise(ys))
 
 
+def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """Area under the ROC curve: the chance a random right one scores above a random wrong one (ties half)."""
+    pos = sum(labels)
+    neg = len(labels) - pos
+    if not pos or not neg:
+        return None
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):  # average ranks over ties
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    rank_sum = sum(r for r, y in zip(ranks, labels) if y)
+    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def _bins(scores: Sequence[float], labels: Sequence[bool]) -> list[tuple[float, float, int]]:
+    """Mean confidence, share right and count in each non-empty equal-width bin of 0..1."""
+    sums: list[list[float]] = [[0.0, 0.0, 0.0] for _ in range(CALIBRATION_BINS)]
+    for s, y in zip(scores, labels):
+        b = sums[min(CALIBRATION_BINS - 1, max(0, int(s * CALIBRATION_BINS)))]
+        b[0] += s
+        b[1] += float(y)
+        b[2] += 1
+    return [(c / n, r / n, int(n)) for c, r, n in sums if n]
+
+
+def expected_calibration_error(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """Count-weighted mean gap between mean confidence and share right over CALIBRATION_BINS bins."""
+    if not scores:
+        return 0.0
+    return sum(n * abs(c - r) for c, r, n in _bins(scores, labels)) / len(scores)
+
+
+def confidence_scores(pairs: Iterable[tuple[GoldToponym, Prediction | None]]) -> ConfidenceScores | None:
+    """AUROC and calibration of the confidence of recognised, located toponyms (right: within ACC_KM)."""
+    scored = [
+        (p.confidence, error_km(g, p) <= ACC_KM)
+        for g, p in pairs
+        if g.lat is not None and p is not None and p.confidence is not None
+    ]
+    if not scored:
+        return None
+    conf = [c for c, _ in scored]
+    right = [y for _, y in scored]
+    return ConfidenceScores(
+        n=len(scored),
+        right=sum(right),
+        auroc=auroc(conf, right),
+        ece=expected_calibration_error(conf, right),
+        bins=_bins(conf, right),
+    )
+
+
+def plot_reliability(scores: ConfidenceScores, path: str | Path, *, title: str = "") -> None:
+    """Write a reliability diagram (share right against mean confidence per bin, with counts) as PNG.
+
+    Needs matplotlib (``pip install 'geomap[plot]'``), imported here because only this plot uses it.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InputError("the reliability plot needs matplotlib: pip install 'geomap[plot]'") from None
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5, 6), height_ratios=(3, 1), sharex=True)
+    width = 1 / CALIBRATION_BINS
+    top.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    top.bar([c for c, _, _ in scores.bins], [r for _, r, _ in scores.bins], width=width * 0.8, alpha=0.7)
+    top.plot([c for c, _, _ in scores.bins], [r for _, r, _ in scores.bins], marker="o", label="geomap")
+    top.set_ylabel("share right (Acc@161)")
+    top.set_ylim(0, 1)
+    auroc_text = "n/a" if scores.auroc is None else f"{scores.auroc:.3f}"
+    top.set_title(f"{title}  AUROC {auroc_text}  ECE {scores.ece:.3f}  n={scores.n}".strip())
+    top.legend(loc="upper left")
+    bottom.bar([c for c, _, _ in scores.bins], [n for _, _, n in scores.bins], width=width * 0.8)
+    bottom.set_xlabel("confidence")
+    bottom.set_ylabel("mentions")
+    bottom.set_xlim(0, 1)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
+
+
 def resolution_scores(
     pairs: Iterable[tuple[GoldToponym, Prediction | None]], *, recognised_only: bool
 ) -> ResolutionScores:
@@ -248,6 +370,7 @@ def score(
         gs_pairs = [pair for d, preds in zip(docs, gold_span_predictions) for pair in _pair_exact(d.toponyms, preds)]
         gold_spans = resolution_scores(gs_pairs, recognised_only=False)
     return Scores(
+        confidence=confidence_scores(pairs),
         documents=len(docs),
         gold=n_gold,
         predicted=n_pred,
@@ -286,11 +409,15 @@ def format_scores(scores: Scores, *, name: str = "") -> str:
             f"{label:<13} {r.n:<6} {r.acc161:.3f}    {r.mean_km:<8.1f} {r.median_km:<10.1f} {r.auc:.3f}  "
             + (f"{r.exact_id:.3f} ({r.n_id})" if r.n_id else "-")  # "-": the gold gives no GeoNames ids
         )
+    c = scores.confidence
+    if c is not None:
+        auroc_text = "n/a" if c.auroc is None else f"{c.auroc:.3f}"
+        lines.append(f"confidence    AUROC {auroc_text}  ECE {c.ece:.3f}  ({c.n} recognised, {c.right} right)")
     return "\n".join(lines)
 
 
-def predictions_of(doc: ParsedDocument, *, demonyms: bool = True) -> list[Prediction]:
-    """A parsed document's mentions as scoring predictions (demonyms optionally left out)."""
+def predictions_of(doc: ParsedDocument, *, demonyms: bool = True, min_confidence: float = 0.0) -> list[Prediction]:
+    """A parsed document's mentions as scoring predictions (demonyms and those below ``min_confidence`` left out)."""
     return [
         Prediction(
             m.start,
@@ -298,9 +425,10 @@ def predictions_of(doc: ParsedDocument, *, demonyms: bool = True) -> list[Predic
             m.place.lat if m.place else None,
             m.place.lon if m.place else None,
             m.place.geonameid if m.place else None,
+            m.confidence,
         )
         for m in doc.mentions
-        if demonyms or m.kind != "demonym"
+        if (demonyms or m.kind != "demonym") and m.confidence >= min_confidence
     ]
 
 
@@ -311,10 +439,14 @@ def evaluate(
     gold_spans: bool = False,
     demonyms: bool = True,
     n_process: int = 1,
+    min_confidence: float = 0.0,
 ) -> Scores:
-    """Parse ``docs`` end to end (and, with ``gold_spans``, resolve their gold spans) and score."""
+    """Parse ``docs`` end to end (and, with ``gold_spans``, resolve their gold spans) and score.
+
+    ``min_confidence``: end-to-end mentions below it are left out, as a consumer asking for it would see.
+    """
     parsed = geoparser.parse_many((d.text for d in docs), n_process=n_process, batch_size=16)
-    predictions = [predictions_of(p, demonyms=demonyms) for p in parsed]
+    predictions = [predictions_of(p, demonyms=demonyms, min_confidence=min_confidence) for p in parsed]
     gs = None
     if gold_spans:
         gs = [predictions_of(geoparser.resolve_spans(d.text, [(t.start, t.end) for t in d.toponyms])) for d in docs]

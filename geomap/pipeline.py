@@ -14,8 +14,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
-from spacy.language import Language
-
 from .config import Settings, load_settings
 from .errors import InputError
 from .gazetteer import PlaceIndex, get_gazetteer
@@ -23,12 +21,13 @@ from .models import Candidate, ParsedDocument
 from .parallel import batched, pipelined, worker_pool
 from .recognise import Recogniser
 from .recognise.entities import Entity, named_entities
-from .recognise.model import load_pipeline
+from .recognise.model import NerModel, load_ner_model
 from .resolve import Resolver
+from .resolve.confidence import load_confidence_model
 from .resolve.ranker import Ranker, load_ranker
 from .resolve.resolver import ALTERNATIVES
 
-__all__ = ["Geoparser", "parse", "parse_many", "default_geoparser"]
+__all__ = ["Geoparser", "parse", "parse_many", "default_geoparser", "above_confidence"]
 
 _LOOKUP_CACHE_MAX = 500_000  # memoised name lookups per process (names repeat across articles)
 
@@ -51,15 +50,19 @@ class Geoparser:
         settings: Settings | None = None,
         *,
         gazetteer: PlaceIndex | None = None,
-        nlp: Language | None = None,
+        nlp: NerModel | None = None,
         landmarks: bool = False,
         alternatives: int = ALTERNATIVES,
         ranker: Ranker | None = None,
+        calibrated: bool = True,
     ) -> None:
         """``alternatives``: how many ranked candidates each mention keeps (training the ranker wants all);
-        ``ranker``: scores candidates (default: the one ``settings.ranker`` names)."""
+        ``ranker``: scores candidates (default: the one ``settings.ranker`` names); ``calibrated``: False
+        reports the ranker's softmax share as confidence instead of the calibrated probability (fitting
+        the calibration needs no earlier fit)."""
         self.settings = settings or load_settings()
         self.ranker = ranker
+        self.calibrated = calibrated
         self._gazetteer = gazetteer
         self._nlp = nlp
         self.landmarks = landmarks
@@ -87,7 +90,7 @@ class Geoparser:
     def _parts(self) -> tuple[Recogniser, Resolver]:
         with self._lock:
             if self._recogniser is None or self._resolver is None:
-                nlp = self._nlp or load_pipeline(self.settings)
+                nlp = self._nlp or load_ner_model(self.settings)
                 self._nlp = nlp
                 self.ranker = self.ranker or load_ranker(self.settings)
                 self._resolver = Resolver(
@@ -96,6 +99,7 @@ class Geoparser:
                     landmarks=self.landmarks,
                     alternatives=self.alternatives,
                     ranker=self.ranker,
+                    confidence=load_confidence_model(self.settings) if self.calibrated else None,
                 )
                 self._recogniser = Recogniser(nlp, self.lookup)
             return self._recogniser, self._resolver
@@ -162,6 +166,15 @@ class Geoparser:
         others = [f for f in recognised if not any(f.start < g.end and g.start < f.end for g in given)]
         mentions, focus = resolver.resolve(text, given, evidence=others)
         return ParsedDocument(text=text, mentions=mentions, focus=focus)
+
+
+def above_confidence(doc: ParsedDocument, min_confidence: float) -> ParsedDocument:
+    """``doc`` with only the mentions whose confidence (the probability their place is right) is at least
+    ``min_confidence``; the focus stays that of the whole text."""
+    if min_confidence <= 0.0:
+        return doc
+    kept = [m for m in doc.mentions if m.confidence >= min_confidence]
+    return ParsedDocument(text=doc.text, mentions=kept, focus=doc.focus, title=doc.title)
 
 
 # --- worker processes -------------------------------------------------------------------------

@@ -12,7 +12,17 @@ from datetime import UTC, datetime, time
 
 from .errors import InputError
 
-__all__ = ["Params", "parse_bool", "parse_int", "parse_choice", "parse_bbox", "parse_near", "parse_time", "text_param"]
+__all__ = [
+    "Params",
+    "parse_bool",
+    "parse_int",
+    "parse_choice",
+    "parse_probability",
+    "parse_bbox",
+    "parse_near",
+    "parse_time",
+    "text_param",
+]
 
 Params = Mapping[str, str | None]  # parameter name -> its text (missing or empty: not given)
 
@@ -50,6 +60,20 @@ def parse_int(args: Params, name: str, default: int, low: int, high: int) -> int
         raise InputError(f"{name} must be a whole number, not {raw!r}") from None
     if not low <= value <= high:
         raise InputError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def parse_probability(args: Params, name: str, default: float = 0.0) -> float:
+    """A number in 0..1 (``min_confidence=0.8``)."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
+    if not 0.0 <= value <= 1.0:  # also rejects nan
+        raise InputError(f"{name} must be between 0 and 1, not {raw!r}")
     return value
 
 

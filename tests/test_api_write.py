@@ -62,6 +62,19 @@ def test_extract_does_not_store(client: FlaskClient) -> None:
     assert "alternatives" in with_alts["mentions"][0]
 
 
+@pytest.mark.slow
+def test_extract_min_confidence_leaves_out_the_less_likely(client: FlaskClient) -> None:
+    text = "Talks were held in Geneva. Officials in Springfield said the roads were closed."
+    every = client.post("/api/extract", json={"text": text}, headers=AUTH).get_json()["mentions"]
+    assert every and all(0.0 <= m["confidence"] <= 1.0 for m in every)
+    cut = sorted(m["confidence"] for m in every)[-1]
+    kept = client.post(f"/api/extract?min_confidence={cut}", json={"text": text}, headers=AUTH).get_json()["mentions"]
+    assert kept and all(m["confidence"] >= cut for m in kept) and len(kept) <= len(every)
+    for bad in ("1.5", "-0.1", "high", "nan"):
+        resp = client.post(f"/api/extract?min_confidence={bad}", json={"text": text}, headers=AUTH)
+        assert resp.status_code == 400 and "min_confidence" in resp.get_json()["error"]
+
+
 def test_geocode(client: FlaskClient) -> None:
     body = client.get("/api/geocode?q=Kharkiv&limit=3").get_json()
     assert body["ok"] is True and 1 <= len(body["results"]) <= 3

@@ -114,6 +114,7 @@ CORPUS = [
 ]
 
 
+@pytest.mark.slow
 def test_evaluate_command_on_a_corpus_scored_by_hand(tmp_path: Path) -> None:
     path = tmp_path / "tiny.jsonl"
     path.write_text("\n".join(json.dumps(d) for d in CORPUS) + "\n")
@@ -140,6 +141,7 @@ def test_evaluate_command_on_a_corpus_scored_by_hand(tmp_path: Path) -> None:
     assert s["gold_spans"] == e2e  # "weather" resolves to nothing: the same four errors
 
 
+@pytest.mark.slow
 def test_evaluate_command_prints_a_table_and_refuses_bad_files(tmp_path: Path) -> None:
     path = tmp_path / "tiny.jsonl"
     path.write_text("\n".join(json.dumps(d) for d in CORPUS))
@@ -150,3 +152,17 @@ def test_evaluate_command_prints_a_table_and_refuses_bad_files(tmp_path: Path) -
     bad.write_text("not json\n")
     result = CliRunner().invoke(cli, ["evaluate", str(bad)])
     assert result.exit_code != 0 and "not JSON lines" in str(result.exception)
+
+
+@pytest.mark.slow
+def test_evaluate_command_reports_confidence_and_plots_it(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in CORPUS) + "\n")
+    plot = tmp_path / "reliability.png"
+    result = CliRunner().invoke(cli, ["evaluate", str(path), "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert "confidence    AUROC n/a  ECE" in result.output  # all three placed right: nothing to separate
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    strict = CliRunner().invoke(cli, ["evaluate", str(path), "--json", "--min-confidence", "1"])
+    assert json.loads(strict.stdout)["predicted"] == 0  # no mention is certain

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from geomap.cli import cli
@@ -21,6 +22,7 @@ def _run(*args: str) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+@pytest.mark.slow
 def test_extract_text_and_jsonl_files_one_line_per_document(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Russian shells hit Bakhmut, in the Donetsk region.", encoding="utf-8")
     docs = [{"id": "x1", "text": "Talks in Geneva."}, {"id": "x2", "text": ""}, {"id": 7, "text": "Snow in Kyiv."}]
@@ -40,6 +42,7 @@ def test_extract_text_and_jsonl_files_one_line_per_document(tmp_path: Path) -> N
     assert out[2]["places"] == [] and [p["name"] for p in out[3]["places"]] == ["Kyiv"]
 
 
+@pytest.mark.slow
 def test_extract_resolves_given_toponym_spans_exactly(tmp_path: Path) -> None:
     text = "Georgia officials met in Atlanta on Monday."
     spans = [(text.index(w), text.index(w) + len(w)) for w in ("Georgia", "Atlanta", "Monday")]
@@ -50,6 +53,7 @@ def test_extract_resolves_given_toponym_spans_exactly(tmp_path: Path) -> None:
     assert (out["places"][0]["kind"], out["places"][0]["country"]) == ("admin1", "US")  # Atlanta decides
 
 
+@pytest.mark.slow
 def test_extract_explain_no_demonyms_and_output_file(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("American officials flew to Paris, Texas.", encoding="utf-8")
     target = tmp_path / "out.jsonl"

@@ -11,6 +11,8 @@ from geomap.errors import InputError
 from geomap.evaluate import great_circle_km
 from geomap.pipeline import Geoparser, default_geoparser
 
+pytestmark = pytest.mark.slow  # every test here loads the spaCy model and the full place index
+
 
 @pytest.fixture(scope="module")
 def gp() -> Geoparser:

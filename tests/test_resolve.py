@@ -7,6 +7,8 @@ import pytest
 from geomap.pipeline import Geoparser, default_geoparser
 from geomap.resolve import snippet
 
+pytestmark = pytest.mark.slow  # every test here loads the spaCy model and the full place index
+
 
 @pytest.fixture(scope="module")
 def gp() -> Geoparser:
@@ -141,3 +143,12 @@ def test_snippet_is_trimmed_around_the_mention() -> None:
     start = text.index("Bakhmut")
     cut = snippet(text, (0, len(text)), start, start + 7)
     assert "Bakhmut" in cut and len(cut) <= 302 and cut.startswith("\u2026") and cut.endswith("\u2026")
+
+
+def test_given_spans_are_resolved_with_the_places_the_rest_of_the_text_names(gp: Geoparser) -> None:
+    """Only Santa Maria is asked; Santa Barbara County, outside the spans, settles it (not Brazil's)."""
+    text = "Santa Maria is a city near the Southern California coast in Santa Barbara County."
+    doc = gp.resolve_spans(text, [(0, len("Santa Maria"))])
+    assert [m.text for m in doc.mentions] == ["Santa Maria"]
+    place = doc.mentions[0].place
+    assert place is not None and (place.country_code, place.admin1_code) == ("US", "CA")

@@ -109,6 +109,7 @@ def test_right_means_the_gold_id_or_within_161_km(tr: ModuleType) -> None:
     assert not tr.is_right(Candidate(_place(7, 41.8, -90.0), True), gold)  # about 200 km north
 
 
+@pytest.mark.slow
 def test_collect_keeps_every_candidate_with_its_label(tr: ModuleType) -> None:
     text = "Officials in Springfield, Illinois, met their counterparts from Springfield, Missouri, on Monday."
     spans = {}

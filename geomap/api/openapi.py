@@ -315,7 +315,15 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "Geoparse a text without storing it.",
                     {"200": _resp("Mentions with their places, and the focus."), **ERRORS_PARSE},
                     parameters=[
-                        _q("alternatives", "boolean", "Include the ranked alternative places of each mention.")
+                        _q("alternatives", "boolean", "Include the ranked alternative places of each mention."),
+                        _q(
+                            "min_confidence",
+                            "number",
+                            "Leave out mentions whose confidence (the probability their place is right) is below"
+                            " this (0..1).",
+                            minimum=0,
+                            maximum=1,
+                        ),
                     ],
                     requestBody={
                         "required": True,

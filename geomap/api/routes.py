@@ -9,9 +9,10 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..errors import GeomapError, InputError, NotFoundError
 from ..map.export import MAP_LIMIT, map_data
+from ..pipeline import above_confidence
 from ..store import Filters
 from ..store.timeline import INTERVALS
-from ..textparams import parse_bool, parse_choice
+from ..textparams import parse_bool, parse_choice, parse_probability
 from .auth import require_api_key
 from .body import article_from_json, json_object, text_field
 from .caching import cached
@@ -126,12 +127,16 @@ def articles_create() -> Response:
 @api.post("/extract")
 @geoparsing
 def extract() -> Response:
-    """Geoparse a text without storing it: mentions (with places) and focus."""
+    """Geoparse a text without storing it: mentions (with places) and focus.
+
+    ``min_confidence`` (0..1) leaves out mentions less likely than that to be placed right.
+    """
     body = json_object()
     text = text_field(body, "text", required=True) or ""
     title = text_field(body, "title")
     alternatives = parse_bool(request.args, "alternatives")
-    parsed = services().parser.parse(text, title=title)
+    min_confidence = parse_probability(request.args, "min_confidence")
+    parsed = above_confidence(services().parser.parse(text, title=title), min_confidence)
     return ok(
         {
             "title": parsed.title,

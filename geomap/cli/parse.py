@@ -112,6 +112,13 @@ _workers = click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse in N processes."
 )
 _no_demonyms = click.option("--no-demonyms", is_flag=True, help='Leave out demonym mentions ("Russian forces").')
+_min_confidence = click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Leave out mentions whose confidence (the probability their place is right) is below this.",
+)
 
 
 @click.command()
@@ -125,19 +132,26 @@ _no_demonyms = click.option("--no-demonyms", is_flag=True, help='Leave out demon
 @_workers
 @click.option("--explain", is_flag=True, help="Add each place's candidates and the feature scores that chose it.")
 @_no_demonyms
+@_min_confidence
 @click.option(
     "--scheduler",
     metavar="tcp://HOST:8786",
     help="Parse on this Dask cluster's workers (GEOMAP_DASK_SCHEDULER; needs the 'cluster' extra).",
 )
 def extract(
-    files: tuple[str, ...], output: str | None, workers: int, explain: bool, no_demonyms: bool, scheduler: str | None
+    files: tuple[str, ...],
+    output: str | None,
+    workers: int,
+    explain: bool,
+    no_demonyms: bool,
+    min_confidence: float,
+    scheduler: str | None,
 ) -> None:
     """Find and resolve the places in FILES (text, or JSONL of {"id", "text"}); one JSON line per document.
 
     A JSONL line that carries "toponyms": [{"start", "end"}, ...] has exactly those spans resolved.
     """
-    from ..pipeline import Geoparser
+    from ..pipeline import Geoparser, above_confidence
 
     records = list(read_inputs(files))
     settings = load_settings(dask_scheduler=scheduler)
@@ -151,7 +165,7 @@ def extract(
     try:
         for doc_id, text, spans in records:
             parsed = next(plain) if spans is None else gp.resolve_spans(text, spans)
-            _write(out, doc_id, parsed, explain, not no_demonyms)
+            _write(out, doc_id, above_confidence(parsed, min_confidence), explain, not no_demonyms)
     finally:
         if output:
             out.close()
@@ -164,12 +178,40 @@ def extract(
 @_workers
 @_no_demonyms
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate(corpus: str, gold_spans: bool, limit: int | None, workers: int, no_demonyms: bool, as_json: bool) -> None:
-    """Score geomap on CORPUS (JSONL with gold "toponyms"): P/R/F1, Acc@161, mean/median km, AUC."""
+@_min_confidence
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the confidence reliability diagram here (PNG; needs the 'plot' extra).",
+)
+def evaluate(
+    corpus: str,
+    gold_spans: bool,
+    limit: int | None,
+    workers: int,
+    no_demonyms: bool,
+    as_json: bool,
+    min_confidence: float,
+    plot: str | None,
+) -> None:
+    """Score geomap on CORPUS (JSONL with gold "toponyms"): P/R/F1, Acc@161, mean/median km, AUC,
+    and the confidence's AUROC and calibration error (ECE)."""
     from ..evaluate import evaluate as run
-    from ..evaluate import format_scores, load_corpus
+    from ..evaluate import format_scores, load_corpus, plot_reliability
     from ..pipeline import Geoparser
 
     docs = load_corpus(corpus, limit=limit)
-    scores = run(Geoparser(load_settings()), docs, gold_spans=gold_spans, demonyms=not no_demonyms, n_process=workers)
+    scores = run(
+        Geoparser(load_settings()),
+        docs,
+        gold_spans=gold_spans,
+        demonyms=not no_demonyms,
+        n_process=workers,
+        min_confidence=min_confidence,
+    )
     click.echo(json.dumps(scores.to_dict(), indent=2) if as_json else format_scores(scores, name=Path(corpus).name))
+    if plot:
+        if scores.confidence is None:
+            raise click.UsageError("no recognised, located toponym to plot the confidence of")
+        plot_reliability(scores.confidence, plot, title=Path(corpus).stem)
+        click.echo(f"reliability diagram written to {plot}", err=True)

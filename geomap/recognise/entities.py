@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 
-from spacy.language import Language
-
+from .model import NerModel
 from .recogniser import Entity
 
 __all__ = ["Entity", "PERSON", "ORGANIZATION", "named_entities"]
@@ -33,7 +32,7 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
         start = end
 
 
-def named_entities(nlp: Language, text: str, labels: Collection[str]) -> list[Entity]:
+def named_entities(nlp: NerModel, text: str, labels: Collection[str]) -> list[Entity]:
     """Every entity of ``text`` whose NER label is in ``labels``, in text order, offsets into ``text``."""
     pieces = list(_pieces(text))
     found: list[Entity] = []

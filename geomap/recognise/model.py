@@ -1,18 +1,59 @@
-"""The spaCy pipeline behind recognition: which model, and only the parts NER needs.
+"""The NER model behind recognition: what recognition needs from one, and which one it gets.
 
-Model choice lives here alone, so swapping in a larger pipeline is one setting
-(``Settings.spacy_model`` / ``GEOMAP_SPACY_MODEL``).
+Recognition asks an ``NerModel`` for entities in small windows of text; any
+object with spaCy's ``pipe(texts, batch_size=...)`` shape will do (documents
+with ``ents`` carrying ``start_char``, ``end_char`` and ``label_``). Which one
+is a setting: ``GEOMAP_NER_MODEL`` names a built-in (``spacy``, the default: the
+best installed English pipeline, or ``GEOMAP_SPACY_MODEL``) or an entry point in
+the ``geomap.ner_models`` group whose factory takes the ``Settings``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol, runtime_checkable
 
 import spacy
 from spacy.language import Language
 
 from ..config import Settings
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
+from ..plugins import load_plugin
 
-__all__ = ["PREFERRED_MODELS", "ENTITY_LABELS", "choose_model", "load_pipeline"]
+__all__ = [
+    "PREFERRED_MODELS",
+    "ENTITY_LABELS",
+    "NER_GROUP",
+    "NerModel",
+    "choose_model",
+    "load_pipeline",
+    "load_ner_model",
+]
+
+NER_GROUP = "geomap.ner_models"  # entry-point group of third-party NER models
+
+
+class NerSpan(Protocol):
+    """One entity, spaCy's ``Span`` shape."""
+
+    start_char: int
+    end_char: int
+    label_: str
+
+
+class NerDoc(Protocol):
+    """A tagged text, spaCy's ``Doc`` shape: its entities in order."""
+
+    @property
+    def ents(self) -> Sequence[NerSpan]: ...
+
+
+@runtime_checkable
+class NerModel(Protocol):
+    """What recognition needs from an NER model: tag many texts, in order (a spaCy ``Language`` is one)."""
+
+    def pipe(self, texts: Iterable[str], *, batch_size: int = ...) -> Iterator[NerDoc]: ...
+
 
 # Best first: the official English pipelines, then the small model geomap depends on.
 PREFERRED_MODELS = (
@@ -66,3 +107,15 @@ def load_pipeline(settings: Settings) -> Language:
         if comp_name not in needed:
             nlp.remove_pipe(comp_name)
     return nlp
+
+
+NerFactory = Callable[[Settings], NerModel]
+_BUILTIN_NER: dict[str, NerFactory] = {"spacy": load_pipeline}
+
+
+def load_ner_model(settings: Settings) -> NerModel:
+    """The NER model ``settings.ner_model`` names: built in, or a ``geomap.ner_models`` entry point."""
+    model = load_plugin(NER_GROUP, settings.ner_model, _BUILTIN_NER)(settings)
+    if not isinstance(model, NerModel):
+        raise ConfigError(f"NER model {settings.ner_model!r} has no pipe(texts, batch_size=...) method")
+    return model

@@ -19,14 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from spacy.language import Language
-
 from ..errors import InputError
 from ..models import Candidate
 from ..parallel import batched
 from .finder import DATELINE, DATELINE_WINDOW, find_candidates, qualifier_pattern, sentence_bounds
 from .lexicon import Lexicon, get_lexicon
-from .model import ENTITY_LABELS
+from .model import ENTITY_LABELS, NerModel
 from .policy import DEFAULT_POLICY, SURE_KINDS, RecognitionPolicy
 from .spans import SOURCES, Found
 
@@ -79,7 +77,7 @@ class Recogniser:
 
     def __init__(
         self,
-        ner: Language,
+        ner: NerModel,
         lookup: Lookup,
         lexicon: Lexicon | None = None,
         policy: RecognitionPolicy = DEFAULT_POLICY,

@@ -4,8 +4,12 @@ Built from every found name's candidates: which countries and first-level
 regions the text names or implies, which name qualifies which ("Paris, Texas",
 "Dublin in Ohio"), which names stand in one list ("Texas, Ohio and Georgia"),
 what kind of place the words around a name say it is ("the state of
-Washington"), where the dateline puts the article, and where the places
-already resolved lie.
+Washington", "Dublin's mayor"), which names the text places another in ("X is
+a city in Y County, Z", "Bakhmut, a town in the Donetsk region") or near
+another ("the Dallas-Fort Worth metro area", "Santa Maria, 30 miles north of
+Santa Barbara"), where the dateline puts the article, and where the places
+already resolved lie. These cues hold wherever they stand in a sentence, not
+only right after the name.
 """
 
 from __future__ import annotations
@@ -30,7 +34,40 @@ _LIST_END = re.compile(r"^\s*,?\s+(?:and|or|&)\s+$")
 # Words that say a name is a first-level region or a city: "Washington state", "the province of Ontario".
 _REGION_AFTER = re.compile(r"\s+(?:state|province|oblast|governorate|prefecture)\b", re.IGNORECASE)  # also ends a span
 _REGION_BEFORE = re.compile(r"\b(?:state|province|oblast|governorate|prefecture)s?\s+of\s+$", re.IGNORECASE)
-_CITY_BEFORE = re.compile(r"\b(?:city|town)\s+of\s+$", re.IGNORECASE)
+_CITY_BEFORE = re.compile(r"\b(?:city|town|mayor|city council|city hall|downtown|suburbs?)\s+of\s+$", re.IGNORECASE)
+# "Dublin's mayor", "Springfield's city council": a city's own offices.
+_CITY_AFTER = re.compile(
+    r"['\u2019]s?\s+(?:mayor|deputy mayor|city council|city hall|city manager|police chief|downtown|town council)\b",
+    re.IGNORECASE,
+)
+_REGION_OFFICE_AFTER = re.compile(r"['\u2019]s?\s+(?:governor|state legislature|state capitol)\b", re.IGNORECASE)
+# What a text says to place one name inside the names after it: "X is a city in Y County, Z",
+# "Bakhmut, a town in the Donetsk region", "a municipality in the province of Laguna"; a clause
+# between commas or brackets may stand between ("X, which grew up around the railway, is a town in Y").
+_SETTLEMENT = (
+    r"(?:city|town|village|municipality|borough|township|community|suburb|neighbou?rhood|district|commune|"
+    r"hamlet|settlement|county|parish|province|region|capital|seat|port|island|census-designated place)"
+)
+_CONTAINED_GAP = re.compile(
+    rf"^(?:\s*[,(][^,()]{{1,60}}[,)])?\s*,?\s*(?:(?:is|was|lies|sits|remains)\s+)?(?:(?:an?|the|its)\s+)?(?:[\w-]+\s+){{0,4}}?{_SETTLEMENT}"
+    r"\s+(?:(?:located|situated|lying)\s+)?(?:in|of|within)\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,2}of\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
+)
+# Between a container and the next one in the chain: "in Santa Barbara County, California", "coast in".
+_CONTAINER_CHAIN = re.compile(r"^(?:\s*,\s*|\s+(?:[\w-]+\s+){0,2}(?:in|of)\s+(?:the\s+)?)$", re.IGNORECASE)
+# Two names the text puts near each other: "Dallas-Fort Worth metro area", "30 miles north of Santa Barbara".
+_PAIR_GAP = re.compile(r"^\s*[-\u2013/]\s*$")
+_PAIR_AREA_AFTER = re.compile(r"\s+(?:metro(?:politan)?|area|region|corridor)\b", re.IGNORECASE)
+_NEAR_GAP = re.compile(
+    r"^\s*,?\s*(?:[\w-]+\s+){0,3}?(?:(?:about|some|roughly|around|just|approximately)\s+)?"
+    r"(?:[\d,.]+\s*-?\s*(?:miles?|mi\.?|km|kilomet(?:er|re)s?)\s+)?"
+    r"(?:(?:(?:north|south)(?:-?(?:east|west))?|east|west)(?:ern)?\s+of|outside(?:\s+of)?|near|close\s+to|next\s+to|"
+    r"adjacent\s+to|neighbou?ring)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_MAX_CUE_GAP = 120  # characters between two names one cue may link (within a sentence)
+_SENTENCE_BREAK = re.compile(r"[.!?;\n]\s")
+_MAX_CONTAINERS = 3
 
 
 def region_key(p: Place) -> tuple[str, str] | None:
@@ -57,10 +94,12 @@ class Cues:
     typed: str | None = None  # the kind the text gives it: "admin1" ("Washington state") or "city"
     qualifies: tuple[Place, ...] = ()  # candidates of the name it qualifies: Atlanta's for "Atlanta, Georgia"
     siblings: tuple[int, ...] = ()  # the other members of its list ("Texas, Ohio and Georgia")
+    containers: tuple[int, ...] = ()  # names the text places it in ("X is a city in Y County, Z")
+    partners: tuple[int, ...] = ()  # names the text places it near ("Dallas-Fort Worth", "north of X")
 
     def any(self) -> bool:
         """True when the mention has evidence of its own that its namesakes do not share."""
-        return bool(self.typed or self.qualifies or self.siblings)
+        return bool(self.typed or self.qualifies or self.siblings or self.containers or self.partners)
 
 
 @dataclass(slots=True)
@@ -78,6 +117,7 @@ class Context:
     own: list[Votes] = field(default_factory=list)  # each mention's own votes (left out when ranking it)
     cues: list[Cues] = field(default_factory=list)
     levels: list[tuple[str, str] | None] = field(default_factory=list)  # level of each mention's pass-one place
+    candidates: Sequence[Sequence[Candidate]] = ()  # each mention's candidates, best first as last ranked
     total: float = 0.0
 
     def country_share(self, cc: str | None, own: Mapping[str, float]) -> float:
@@ -120,7 +160,7 @@ def _add(into: defaultdict[Any, float], votes: Mapping[Any, float]) -> None:
 
 def build_context(text: str, found: Sequence[Found], candidates: Sequence[Sequence[Candidate]]) -> Context:
     """The document's context, with each mention's own votes and cues."""
-    ctx = Context()
+    ctx = Context(candidates=candidates)
     namesakes: dict[str, Votes] = {}
     for f, cands in zip(found, candidates):
         weight = 0.5 if f.kind == "demonym" else 1.0
@@ -150,6 +190,11 @@ def build_context(text: str, found: Sequence[Found], candidates: Sequence[Sequen
     for members in _lists(text, found):
         for i in members:
             ctx.cues[i].siblings = tuple(j for j in members if j != i)
+    for i, containers in _containers(text, found).items():
+        ctx.cues[i].containers = containers
+    for i, j in _partners(text, found):
+        ctx.cues[i].partners += (j,)
+        ctx.cues[j].partners += (i,)
     return ctx
 
 
@@ -158,11 +203,53 @@ def _typed(text: str, f: Found) -> str | None:
         _REGION_AFTER.match(text, f.end)
         or _REGION_AFTER.search(f.text)
         or _REGION_BEFORE.search(text, max(0, f.start - 20), f.start)
+        or _REGION_OFFICE_AFTER.match(text, f.end)
     ):
         return "admin1"
-    if _CITY_BEFORE.search(text, max(0, f.start - 15), f.start):
+    if _CITY_BEFORE.search(text, max(0, f.start - 20), f.start) or _CITY_AFTER.match(text, f.end):
         return "city"
     return None
+
+
+def _gap(text: str, a: Found, b: Found) -> str | None:
+    """The text between two names, when short and inside one sentence."""
+    gap = text[a.end : b.start]
+    if len(gap) > _MAX_CUE_GAP or _SENTENCE_BREAK.search(gap + " "):
+        return None
+    return gap
+
+
+def _containers(text: str, found: Sequence[Found]) -> dict[int, tuple[int, ...]]:
+    """Mention -> the names the text places it in: "X is a city in Y County, Z" gives X (Y County, Z)."""
+    out: dict[int, tuple[int, ...]] = {}
+    for i in range(len(found) - 1):
+        gap = _gap(text, found[i], found[i + 1])
+        if gap is None or found[i].kind == "demonym" or not _CONTAINED_GAP.match(gap):
+            continue
+        chain = [i + 1]
+        while len(chain) < _MAX_CONTAINERS and chain[-1] + 1 < len(found):
+            k = chain[-1]
+            link = _gap(text, found[k], found[k + 1])
+            if link is None or not _CONTAINER_CHAIN.match(link):
+                break
+            chain.append(k + 1)
+        out[i] = tuple(j for j in chain if found[j].kind != "demonym")
+    return out
+
+
+def _partners(text: str, found: Sequence[Found]) -> list[tuple[int, int]]:
+    """Pairs of names the text places near each other ("Dallas-Fort Worth metro area", "X, north of Y")."""
+    pairs = []
+    for i in range(len(found) - 1):
+        a, b = found[i], found[i + 1]
+        if a.kind == "demonym" or b.kind == "demonym":
+            continue
+        gap = _gap(text, a, b)
+        if gap is None:
+            continue
+        if (_PAIR_GAP.match(gap) and _PAIR_AREA_AFTER.match(text, b.end)) or _NEAR_GAP.match(gap):
+            pairs.append((i, i + 1))
+    return pairs
 
 
 def _lists(text: str, found: Sequence[Found]) -> list[list[int]]:

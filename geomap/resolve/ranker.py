@@ -26,13 +26,17 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
   name's places ("Atlanta, Georgia": the US state, which contains an Atlanta);
 - ``typed``: the words around the name give its kind ("Washington state", "the province of Ontario");
 - ``list``: share of the other names in the same list ("Texas, Ohio and Georgia") whose places
-  are of the candidate's kind (and, below country level, in its country).
+  are of the candidate's kind (and, below country level, in its country);
+- ``contained``: the text places the name inside other names ("X is a city in Y County, Z",
+  "Bakhmut, a town in the Donetsk region") and the candidate lies in the country, or the
+  country and first-level region, of one of their likely places;
+- ``partner``: the text places the name near another ("the Dallas-Fort Worth metro area",
+  "30 miles north of Santa Barbara"): closeness of the candidate to that name's likely places.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -53,7 +57,6 @@ __all__ = [
     "WeightedSum",
     "load_ranker",
     "rank",
-    "confidence",
     "contains",
 ]
 
@@ -73,9 +76,13 @@ WEIGHTS = {
     "qualifies": 3.0,
     "typed": 2.0,
     "list": 2.0,
+    "contained": 2.5,
+    "partner": 2.0,
 }
 FEATURES: tuple[str, ...] = tuple(WEIGHTS)  # every feature ``rank`` fills in, in a fixed order
 NEAR_KM = 300.0
+PARTNER_KM = 100.0  # "north of X", "X-Y metro area": the two lie within tens of kilometres
+CUE_CANDIDATES = 3  # a container's or partner's likely places: its first candidates by prior
 RANKER_GROUP = "geomap.rankers"  # entry-point group of third-party rankers
 DEFAULT_RANKER = "weighted"
 
@@ -84,7 +91,7 @@ DEFAULT_RANKER = "weighted"
 class Ranker(Protocol):
     """Turns one candidate's evidence (``FEATURES``, each named) into a score; higher is better.
 
-    Scores only order a mention's candidates; ``confidence`` turns them into a probability.
+    Scores only order a mention's candidates; ``resolve.confidence`` turns them into a probability.
     """
 
     def score(self, features: Mapping[str, float]) -> float: ...
@@ -169,6 +176,32 @@ def _named_region(p: Place, ctx: Context, mine: tuple[str, float] | None) -> flo
     return 1.0 if namers - {mine[0] if mine else ""} else 0.0
 
 
+def _within(area: Place, p: Place) -> bool:
+    """``p`` lies in ``area``'s country and, below country level, in its first-level region."""
+    if area.id == p.id or not area.country_code or area.country_code != p.country_code:
+        return False
+    return area.kind in {"country", "continent", "region"} or region_key(area) == region_key(p)
+
+
+def _contained(p: Place, ctx: Context, containers: Sequence[int]) -> float:
+    """1 when a container named by the text likely holds the candidate (by its first candidates)."""
+    for j in containers:
+        if any(_within(c.place, p) for c in ctx.candidates[j][:CUE_CANDIDATES]):
+            return 1.0
+    return 0.0
+
+
+def _partner(p: Place, ctx: Context, partners: Sequence[int]) -> float:
+    """Closeness (1 at the same point, 0.5 at PARTNER_KM) to the nearest likely place of a partner name."""
+    best = 0.0
+    for j in partners:
+        for c in ctx.candidates[j][:CUE_CANDIDATES]:
+            if c.place.id != p.id:
+                d = great_circle_km(p.lat, p.lon, c.place.lat, c.place.lon)
+                best = max(best, 1.0 / (1.0 + d / PARTNER_KM))
+    return best
+
+
 def _list_share(p: Place, ctx: Context, siblings: Sequence[int]) -> float:
     """Share of the list's other members whose pass-one place is at the candidate's level."""
     levels = [ctx.levels[j] for j in siblings if j < len(ctx.levels) and ctx.levels[j] is not None]
@@ -210,6 +243,8 @@ def rank(
             "qualifies": 1.0 if any(contains(p, q) for q in cues.qualifies) else 0.0,
             "typed": 1.0 if cues.typed == p.kind else 0.0,
             "list": _list_share(p, ctx, cues.siblings) if cues.siblings else 0.0,
+            "contained": _contained(p, ctx, cues.containers) if cues.containers else 0.0,
+            "partner": _partner(p, ctx, cues.partners) if cues.partners else 0.0,
         }
         if ctx.home is not None and ctx.home.id != p.id:
             home = ctx.home
@@ -219,13 +254,3 @@ def rank(
         c.score = ranker.score(f)
     cands.sort(key=lambda c: -c.score)
     return cands
-
-
-def confidence(cands: Sequence[Candidate]) -> float:
-    """Softmax probability of the best candidate among the top five."""
-    if not cands:
-        return 0.0
-    top = [c.score for c in cands[:5]]
-    m = max(top)
-    exps = [math.exp(s - m) for s in top]
-    return exps[0] / sum(exps)

@@ -15,9 +15,10 @@ from ..gazetteer import PlaceIndex, normalise
 from ..models import Candidate, FocusPlace, Mention, Place
 from ..recognise.spans import Found
 from .candidates import candidates_for
+from .confidence import ConfidenceModel, softmax_share
 from .context import Context, build_context, level, region_key
 from .focus import document_focus
-from .ranker import Ranker, WeightedSum, confidence, rank
+from .ranker import Ranker, WeightedSum, rank
 from .twins import choose_twin
 
 __all__ = ["Resolver", "snippet", "SNIPPET_CHARS", "ALTERNATIVES"]
@@ -57,7 +58,7 @@ def _points(
     for i, c in enumerate(best):
         if c is not None:
             entry = points.setdefault(c.place.id, [c.place.lat, c.place.lon, 0.0])
-            entry[2] += confidence(cands_all[i])
+            entry[2] += softmax_share(cands_all[i])
     heaviest = sorted(points.items(), key=lambda kv: -kv[1][2])[:MAX_POINTS]
     return {pid: (v[0], v[1], v[2]) for pid, v in heaviest}
 
@@ -76,14 +77,22 @@ class Resolver:
         landmarks: bool = False,
         alternatives: int = ALTERNATIVES,
         ranker: Ranker | None = None,
+        confidence: ConfidenceModel | None = None,
     ) -> None:
         """``alternatives``: how many ranked candidates each Mention keeps (training the ranker wants all);
-        ``ranker``: scores candidates (default: the hand-weighted sum)."""
+        ``ranker``: scores candidates (default: the hand-weighted sum); ``confidence``: turns a mention's
+        ranked candidates into the probability it is right (default: the ranker's softmax share)."""
         self.gazetteer = gazetteer
         self.lookup = lookup
         self.landmarks = landmarks
         self.alternatives = alternatives
         self.ranker: Ranker = ranker or WeightedSum()
+        self.confidence = confidence
+
+    def _confidence(self, ordered: Sequence[Candidate]) -> float:
+        if self.confidence is None:
+            return softmax_share(ordered)
+        return self.confidence.probability(ordered)
 
     def resolve(
         self, text: str, found: Sequence[Found], *, evidence: Sequence[Found] = ()
@@ -110,7 +119,7 @@ class Resolver:
         best = self._pass(every, cands_all, ctx)
         ctx.points = _points(best, cands_all)
         ctx.levels = [level(c.place) if c is not None else None for c in best]
-        mine = [(c.place.id, confidence(cands)) if c is not None else None for c, cands in zip(best, cands_all)]
+        mine = [(c.place.id, softmax_share(cands)) if c is not None else None for c, cands in zip(best, cands_all)]
         for chosen in best:
             key = region_key(chosen.place) if chosen is not None and chosen.place.kind == "admin1" else None
             if key and chosen is not None:
@@ -131,7 +140,7 @@ class Resolver:
                     text=f.text,
                     snippet=snippet(text, f.sentence, f.start, f.end),
                     place=choice.place,
-                    confidence=round(confidence(ordered), 4),
+                    confidence=round(self._confidence(ordered), 4),
                     kind=f.kind,
                     alternatives=ordered[: self.alternatives],
                 )
