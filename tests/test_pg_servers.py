@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 
 from geomap.config import load_settings
+from geomap.gazetteer import get_gazetteer
 from geomap.models import Article, Mention, ParsedDocument, Place
 from geomap.store import open_store
 from geomap.web import create_app
@@ -121,6 +122,7 @@ class _Server:
 
 @pytest.fixture()
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[_Server, _Server]]:
+    get_gazetteer(load_settings())  # built (or rebuilt) here, not inside the first POST's parse
     _add_kyiv(database_url, 1)
     a = _Server(database_url, tmp_path / "a.log")
     try:

@@ -118,3 +118,12 @@ def test_bad_near_is_a_clear_input_error(raw):
 
 def test_near_is_read_from_text_parameters():
     assert Filters.from_args({"near": "50.45, 30.52, 100"}).near == (50.45, 30.52, 100.0)
+
+
+def test_map_command_takes_near_and_refuses_a_bad_one(tmp_path):
+    from click.testing import CliRunner
+
+    from geomap.cli import cli
+
+    result = CliRunner().invoke(cli, ["map", "-o", str(tmp_path / "m.html"), "--near", "50,30"])
+    assert result.exit_code != 0 and "near must be lat,lon,km" in str(result.exception)
