@@ -1,6 +1,6 @@
 """Ingest on a Dask cluster: articles/s with 1 and 2 workers on this machine, beside the local path.
 
-    python benchmarks/cluster.py [--workers 1 2] [--limit 588] [--batch-size 16]
+    python benchmarks/cluster.py [--workers 1 2] [--limit 588] [--batch-size 16] [--corpus LGL.jsonl]
 
 Starts ``dask scheduler`` and N ``dask worker`` processes (one thread each,
 no nanny) on 127.0.0.1, waits until each has loaded the geoparser (the
@@ -35,8 +35,8 @@ from geomap.store import open_store
 LGL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "LGL.jsonl"
 
 
-def _corpus(limit: int, folder: Path) -> tuple[Path, int, int]:
-    lines = LGL.read_text(encoding="utf-8").splitlines()[:limit]
+def _corpus(source: Path, limit: int, folder: Path) -> tuple[Path, int, int]:
+    lines = source.read_text(encoding="utf-8").splitlines()[:limit]
     path = folder / "corpus.jsonl"
     path.write_text("\n".join(json.dumps({"text": json.loads(line)["text"]}) for line in lines), encoding="utf-8")
     words = sum(len(json.loads(line)["text"].split()) for line in lines)
@@ -88,10 +88,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--limit", type=int, default=588)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--corpus", type=Path, default=LGL, help="JSON Lines with a text per line (default: LGL)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="geomap-cluster-bench-") as tmp:
         root = Path(tmp)
-        corpus, n, words = _corpus(args.limit, root)
+        corpus, n, words = _corpus(args.corpus, args.limit, root)
         print(f"corpus: {n} LGL articles, {words:,} words; batch size {args.batch_size}")
         for workers in args.workers:
             seconds = _ingest(corpus, root / f"local{workers}", workers=workers, batch_size=args.batch_size)
