@@ -43,6 +43,7 @@ def _add_kyiv(url: str, night: int) -> None:
         store.close()
 
 
+@pytest.mark.slow  # starts a PostgreSQL server
 @ON_POSTGRESQL
 def test_the_version_moves_with_every_write_transaction_and_only_then(database_url: str) -> None:
     _add_kyiv(database_url, 1)
@@ -59,6 +60,7 @@ def test_the_version_moves_with_every_write_transaction_and_only_then(database_u
         store.close()
 
 
+@pytest.mark.slow  # starts a PostgreSQL server
 @ON_POSTGRESQL
 def test_cached_answers_are_dropped_when_another_process_writes(database_url: str) -> None:
     _add_kyiv(database_url, 1)
