@@ -19,6 +19,7 @@ __all__ = [
     "ModelError",
     "IngestError",
     "StoreError",
+    "LimitError",
 ]
 
 
@@ -26,6 +27,12 @@ class GeomapError(Exception):
     """Base of every error geomap raises deliberately."""
 
     status: int = 500
+    public: bool = False  # whether a 5xx answer may show the message (4xx answers always do)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP headers the answer carries."""
+        return {}
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
@@ -90,3 +97,18 @@ class StoreError(GeomapError, RuntimeError):
     """The database could not be opened, upgraded or written."""
 
     status = 503
+
+
+class LimitError(GeomapError, RuntimeError):
+    """A service limit was reached (429: this client's rate; 503: the geoparser is busy); retry later."""
+
+    status = 429
+    public = True
+
+    def __init__(self, message: str, *, retry_after: int, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -21,12 +21,11 @@ from .errors import InputError
 from .gazetteer import PlaceIndex, get_gazetteer
 from .models import Candidate, ParsedDocument
 from .parallel import batched, pipelined, worker_pool
-from .recognise import Found, Recogniser
+from .recognise import Recogniser
 from .recognise.entities import Entity, named_entities
-from .recognise.finder import DATELINE, DATELINE_WINDOW, sentence_bounds
-from .recognise.lexicon import get_lexicon
 from .recognise.model import load_pipeline
 from .resolve import Resolver
+from .resolve.ranker import Ranker, load_ranker
 from .resolve.resolver import ALTERNATIVES
 
 __all__ = ["Geoparser", "parse", "parse_many", "default_geoparser"]
@@ -55,9 +54,12 @@ class Geoparser:
         nlp: Language | None = None,
         landmarks: bool = False,
         alternatives: int = ALTERNATIVES,
+        ranker: Ranker | None = None,
     ) -> None:
-        """``alternatives``: how many ranked candidates each mention keeps (training the ranker wants all)."""
+        """``alternatives``: how many ranked candidates each mention keeps (training the ranker wants all);
+        ``ranker``: scores candidates (default: the one ``settings.ranker`` names)."""
         self.settings = settings or load_settings()
+        self.ranker = ranker
         self._gazetteer = gazetteer
         self._nlp = nlp
         self.landmarks = landmarks
@@ -87,10 +89,15 @@ class Geoparser:
             if self._recogniser is None or self._resolver is None:
                 nlp = self._nlp or load_pipeline(self.settings)
                 self._nlp = nlp
+                self.ranker = self.ranker or load_ranker(self.settings)
                 self._resolver = Resolver(
-                    self.gazetteer, self.lookup, landmarks=self.landmarks, alternatives=self.alternatives
+                    self.gazetteer,
+                    self.lookup,
+                    landmarks=self.landmarks,
+                    alternatives=self.alternatives,
+                    ranker=self.ranker,
                 )
-                self._recogniser = Recogniser(nlp, self.lookup, get_lexicon())
+                self._recogniser = Recogniser(nlp, self.lookup)
             return self._recogniser, self._resolver
 
     def load(self) -> Geoparser:
@@ -143,25 +150,17 @@ class Geoparser:
         return named_entities(self._nlp, _check_text(text), labels)
 
     def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
-        """Resolve exactly the given character spans (gold-span evaluation): no recognition."""
+        """Resolve exactly the given character spans (gold-span evaluation), with the whole text as evidence.
+
+        The rest of the text is recognised too, and the places it names count as context ("Santa Maria
+        ... in Santa Barbara County"), but only the given spans are returned.
+        """
         text = _check_text(text)
         recogniser, resolver = self._parts()
-        lexicon = recogniser.lexicon
-        dateline = DATELINE.search(text, 0, DATELINE_WINDOW)
-        found = []
-        for start, end in sorted(set(spans)):
-            if not 0 <= start < end <= len(text):
-                raise InputError(f"span ({start}, {end}) is outside the text (length {len(text)})")
-            surface = text[start:end]
-            ref = lexicon.demonyms.get(surface) or lexicon.abbreviations.get(surface)
-            f = Found(start, end, surface, "gold", sentence=sentence_bounds(text, start, end))
-            if ref is not None:
-                f.kind = "demonym" if surface in lexicon.demonyms else "toponym"
-                f.lookup, f.country = ref.place, ref.country
-            if dateline is not None and dateline.start("place") == start:
-                f.source = "dateline"
-            found.append(f)
-        mentions, focus = resolver.resolve(text, found)
+        given = recogniser.given(text, spans)
+        recognised = next(recogniser.recognise_many([text], batch_size=1)) if text.strip() else []
+        others = [f for f in recognised if not any(f.start < g.end and g.start < f.end for g in given)]
+        mentions, focus = resolver.resolve(text, given, evidence=others)
         return ParsedDocument(text=text, mentions=mentions, focus=focus)
 
 

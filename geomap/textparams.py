@@ -108,5 +108,8 @@ def parse_time(raw: str, name: str, *, end_of_day: bool) -> datetime:
     if len(raw.strip()) == _DATE_LENGTH and end_of_day:
         value = datetime.combine(value.date(), time.max)
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise InputError(f"{name} {raw.strip()!r} lies outside the years 1..9999 once converted to UTC") from None
     return value

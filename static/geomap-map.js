@@ -131,7 +131,8 @@
         var left = total - shown;
         if (left <= 0) { return; }
         if (!opts.live) {
-          more.textContent = "\u2026 and " + left + " more " + (left === 1 ? "mention" : "mentions") + " (not included in this export)";
+          left = total - list.children.length;  // the export counts articles
+          if (left > 0) { more.textContent = "\u2026 and " + left + " more " + (left === 1 ? "article" : "articles") + " (not included in this export)"; }
           return;
         }
         var button = gm.el("button", { type: "button", text: "More (" + left + ")" });
@@ -157,7 +158,7 @@
       if (p.preview) {
         appendMentions(list, p.preview.items);
         shown = p.preview.items.length;
-        showMore(p.preview.total);
+        showMore(p.preview.articles);
       } else {
         load();
       }

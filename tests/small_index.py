@@ -127,7 +127,7 @@ SMALL_RECORDS: tuple[dict[str, Any], ...] = (
         "lat": 39.76,
         "lon": -89.66,
         "kind": "admin2",
-        "geonameid": 4249922,
+        "geonameid": 4249472,
         "country_code": "US",
         "admin1_code": "IL",
         "feature_code": "ADM2",

@@ -48,7 +48,7 @@ def test_post_article_stores_and_geoparses(client: FlaskClient) -> None:
 
 def test_extract_does_not_store(client: FlaskClient) -> None:
     before = client.get("/api/health").get_json()["store"]["articles"]
-    resp = client.post("/api/extract", json={"text": "Talks were held in Geneva and Istanbul."})
+    resp = client.post("/api/extract", json={"text": "Talks were held in Geneva and Istanbul."}, headers=AUTH)
     assert resp.status_code == 200
     body = resp.get_json()
     found = {m["text"]: m for m in body["mentions"]}
@@ -56,7 +56,9 @@ def test_extract_does_not_store(client: FlaskClient) -> None:
     assert found["Geneva"]["place"]["country_code"] == "CH" and "alternatives" not in found["Geneva"]
     assert set(body["focus"]) == {"countries", "regions", "cities"}
     assert client.get("/api/health").get_json()["store"]["articles"] == before
-    with_alts = client.post("/api/extract?alternatives=true", json={"text": "Talks in Geneva."}).get_json()
+    with_alts = client.post(
+        "/api/extract?alternatives=true", json={"text": "Talks in Geneva."}, headers=AUTH
+    ).get_json()
     assert "alternatives" in with_alts["mentions"][0]
 
 

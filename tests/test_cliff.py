@@ -6,7 +6,12 @@ runs it; the client talks HTTP to it call by call, as a CLIFF user's code would.
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ from localhttp import QuietHandler, local_server
 from waitress.server import create_server
 
 from geomap.api.cliff.fetch import is_public_address, page_text
+from geomap.api.services import EXTENSION
 from geomap.config import load_settings
 from geomap.web import create_app
 
@@ -30,8 +36,10 @@ RUSSIA = 2017370  # GeoNames id of the Russian Federation
 class ServedApp:
     """The geomap app under waitress on 127.0.0.1 in a background thread."""
 
-    def __init__(self, data_dir: Path, **settings: Any) -> None:
+    def __init__(self, data_dir: Path, *, warm: bool = True, **settings: Any) -> None:
         app = create_app(load_settings(data_dir=data_dir, seed_on_first_run=False, **settings))
+        if warm:  # load the model and the place index first (a stale index is rebuilt, minutes): the client waits 30 s
+            app.extensions[EXTENSION].parser.parse("Kyiv")
         self.server = create_server(app, host="127.0.0.1", port=0, threads=2)
         self.base = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -142,6 +150,38 @@ def test_root_paths_answer_like_the_versioned_ones(served: ServedApp) -> None:
         assert [m["name"] for m in answer["results"]["places"]["mentions"]] == ["Dhaka"]
 
 
+@pytest.mark.slow
+def test_the_client_against_geomap_serve(tmp_path: Path) -> None:
+    """The issue's acceptance check, as a user runs it: ``geomap serve``, then the client, unchanged."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GEOMAP_DATA_DIR": str(tmp_path)}
+    env.pop("GEOMAP_API_KEY", None)
+    command = [sys.executable, "-c", "from geomap.cli import main; main()", "serve", "--port", str(port)]
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen([*command, "--workers", "1", "--threads", "2"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300  # the first run stores the sample article (and may build the index)
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            try:
+                requests.get(f"{base}/api/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        client = cliff_api.Cliff(base)
+        answer = client.parse_text(SEED.read_text(encoding="utf-8"))
+        assert answer["status"] == "ok" and len(answer["results"]["places"]["mentions"]) >= 20
+        assert client.parse_sentences(["Talks were held in Geneva."])["results"]["places"]["mentions"]
+        assert client.geonames_lookup(MOSCOW)["name"] == "Moscow"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
 # --- extract?url= -----------------------------------------------------------------------------
 
 KEY = "k3y-extract"
@@ -159,7 +199,7 @@ class CountingPage(QuietHandler):
 
 @pytest.fixture(scope="module")
 def served_extract(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    server = ServedApp(tmp_path_factory.mktemp("cliff-extract"), cliff_extract=True, api_key=KEY)
+    server = ServedApp(tmp_path_factory.mktemp("cliff-extract"), warm=False, cliff_extract=True, api_key=KEY)
     yield server
     server.close()
 
@@ -179,7 +219,7 @@ def test_extract_enabled_needs_the_key(served_extract: ServedApp) -> None:
 
 
 def test_extract_enabled_without_a_server_key_stays_off(tmp_path: Path) -> None:
-    server = ServedApp(tmp_path, cliff_extract=True)
+    server = ServedApp(tmp_path, warm=False, cliff_extract=True)
     try:
         resp = requests.get(f"{server.base}/extract", params={"url": "https://example.org/"}, timeout=30)
         assert resp.status_code == 403 and "GEOMAP_API_KEY" in resp.json()["details"]

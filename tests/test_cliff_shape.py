@@ -185,3 +185,13 @@ def test_cliff_views_use_the_apps_services(app: Flask, client: FlaskClient) -> N
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
         assert not names & {"get_gazetteer", "default_geoparser", "load_settings"}, path.name
+
+
+def test_state_ids_lead_to_the_state(client: FlaskClient, answer: dict[str, Any]) -> None:
+    """Every stateGeoNameId answered can be looked up, also a region whose place id is geomap's own."""
+    states = {m["stateGeoNameId"]: m for m in answer["results"]["places"]["mentions"] if m["stateGeoNameId"]}
+    assert states
+    for gid, mention in states.items():
+        state = client.get(f"/geonames?id={gid}").get_json()["results"]
+        assert state["featureCode"] == "ADM1" and state["stateCode"] == mention["stateCode"]
+        assert state["countryCode"] == mention["countryCode"]

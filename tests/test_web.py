@@ -12,6 +12,7 @@ from geomap.config import load_settings
 from geomap.web import create_app
 
 TILES = "https://{s}.tiles.example.net/{z}/{x}/{y}.png"
+KEY = {"Authorization": "Bearer s3cret"}  # geoparsing needs the key too once one is set
 
 
 @pytest.fixture()
@@ -103,7 +104,7 @@ def test_write_needs_bearer_key(client: FlaskClient) -> None:
 def test_body_cap_is_413(client: FlaskClient) -> None:
     resp = client.post("/api/articles", json={"text": "x" * 5000}, headers={"Authorization": "Bearer s3cret"})
     assert resp.status_code == 413 and "2048 bytes" in resp.get_json()["error"]
-    assert client.post("/parse/text", data={"q": "y" * 5000}).status_code == 413
+    assert client.post("/parse/text", data={"q": "y" * 5000}, headers=KEY).status_code == 413
 
 
 def test_wrong_content_type_is_415(client: FlaskClient) -> None:
@@ -111,8 +112,8 @@ def test_wrong_content_type_is_415(client: FlaskClient) -> None:
         "/api/articles", data="text=Kyiv", headers={"Authorization": "Bearer s3cret"}, content_type="text/plain"
     )
     assert resp.status_code == 415 and "application/json" in resp.get_json()["error"]
-    assert client.post("/api/extract", data={"text": "Kyiv"}).status_code == 415
-    assert client.post("/parse/text", json={"q": "Kyiv"}).status_code == 415
+    assert client.post("/api/extract", data={"text": "Kyiv"}, headers=KEY).status_code == 415
+    assert client.post("/parse/text", json={"q": "Kyiv"}, headers=KEY).status_code == 415
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,7 @@ def test_bad_article_bodies(client: FlaskClient, body: str, status: int, fragmen
 
 
 def test_cliff_needs_q(client: FlaskClient) -> None:
-    resp = client.post("/parse/text", data={"text": "Kyiv"})
+    resp = client.post("/parse/text", data={"text": "Kyiv"}, headers=KEY)
     assert resp.status_code == 400 and "'q'" in resp.get_json()["details"]  # CLIFF's error shape
 
 

@@ -12,9 +12,18 @@ from flask import request
 from ..errors import AuthError
 from .services import services
 
-__all__ = ["require_api_key"]
+__all__ = ["check_api_key", "require_api_key"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def check_api_key() -> None:
+    """Raise AuthError (401) unless the request carries the configured Bearer key (when one is set)."""
+    key = services().settings.api_key
+    if key:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
+            raise AuthError("This endpoint needs the API key: send 'Authorization: Bearer <GEOMAP_API_KEY>'.")
 
 
 def require_api_key(view: F) -> F:
@@ -22,11 +31,7 @@ def require_api_key(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        key = services().settings.api_key
-        if key:
-            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
-                raise AuthError("This endpoint needs the API key: send 'Authorization: Bearer <GEOMAP_API_KEY>'.")
+        check_api_key()
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from flask import request
 
 from ..errors import InputError
 from ..models import Article
+from ..textcheck import text_problem
 
 __all__ = ["json_object", "article_from_json", "text_field"]
 
@@ -20,7 +21,10 @@ def json_object() -> dict[str, Any]:
             f"send the body as JSON with 'Content-Type: application/json' (got {request.mimetype or 'none'!r})",
             status=415,
         )
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise InputError("the JSON body is nested too deeply") from None
     if body is None:
         raise InputError("the body is not valid JSON")
     if not isinstance(body, dict):
@@ -39,6 +43,8 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> st
         raise InputError(f"'{name}' must be a string, not {type(value).__name__}", status=422)
     if required and not value.strip():
         raise InputError(f"'{name}' must not be empty", status=422)
+    if problem := text_problem(value):
+        raise InputError(f"'{name}' {problem}", status=422)
     return value
 
 

@@ -14,8 +14,9 @@ from flask import Blueprint, Response, jsonify
 
 from ..models import KINDS
 from .cliff import CLIFF_PREFIXES, CLIFF_VERSION
+from .services import services
 
-__all__ = ["openapi", "openapi_spec"]
+__all__ = ["openapi", "openapi_spec", "served_spec"]
 
 openapi = Blueprint("openapi", __name__)
 
@@ -32,6 +33,13 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
+    _q(
+        "text",
+        "string",
+        "Full-text search: articles whose title or text holds every word (stemmed; at most 32 words). "
+        "/api/articles ranks by relevance and adds a highlighted excerpt; places and counts follow the matching "
+        "articles.",
+    ),
     _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
     _q("near", "string", "lat,lon,km: places within km of the point, nearest first, e.g. 50.45,30.52,100."),
     _q("country", "string", "Two-letter ISO country code, e.g. UA."),
@@ -48,6 +56,18 @@ FILTERS = [
 ]
 
 
+FORMAT = _q(
+    "format",
+    "string",
+    "Answer format (default json); with limit=all, csv, geojson and kml stream every matching row.",
+    enum=["json", "geojson", "csv", "kml"],
+)
+
+
+def _path_enum(name: str, values: list[str]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "enum": values}}
+
+
 def _paging(default: int, maximum: int) -> list[dict[str, Any]]:
     return [
         _q("limit", "integer", f"Items per page, 1..{maximum} (default {default}).", minimum=1, maximum=maximum),
@@ -60,8 +80,11 @@ def _resp(description: str, ctype: str = "application/json") -> dict[str, Any]:
 
 
 ERR = {"$ref": "#/components/responses/Error"}
+PAGE_ERR = {"description": "An error page.", "content": {"text/html": {"schema": {"type": "string"}}}}
 ERRORS_READ = {"400": ERR, "404": ERR, "405": ERR, "500": ERR}
 ERRORS_WRITE = {"400": ERR, "401": ERR, "413": ERR, "415": ERR, "422": ERR, "500": ERR, "503": ERR}
+# Geoparsing: 413 above GEOMAP_MAX_PARSE_CHARS, 429 above the client's rate, 503 while the geoparser is busy.
+ERRORS_PARSE = {**ERRORS_WRITE, "429": ERR}
 
 ARTICLE_BODY = {
     "type": "object",
@@ -149,9 +172,14 @@ def _op(op_id: str, summary: str, responses: dict[str, Any], **extra: Any) -> di
     return {"operationId": op_id, "summary": summary, "responses": responses, **extra}
 
 
-@lru_cache(maxsize=1)
-def openapi_spec() -> dict[str, Any]:
-    """The whole document."""
+def _secured(key_required: bool) -> dict[str, Any]:
+    """The operation's ``security`` member: the Bearer key only where one is configured and needed."""
+    return {"security": [{"bearer": []}]} if key_required else {}
+
+
+@lru_cache(maxsize=4)
+def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, Any]:
+    """The whole document; ``write_key``/``parse_key``: whether writing / geoparsing need the API key."""
     id_param = {
         "name": "place_id",
         "in": "path",
@@ -194,7 +222,7 @@ def openapi_spec() -> dict[str, Any]:
                     parameters=[
                         *FILTERS,
                         *_paging(100, 1000),
-                        _q("format", "string", "Answer format (default json).", enum=["json", "geojson", "csv"]),
+                        FORMAT,
                     ],
                 )
             },
@@ -225,7 +253,7 @@ def openapi_spec() -> dict[str, Any]:
                     "listArticles",
                     "Stored articles under the filters, newest first.",
                     {"200": _resp("A page of articles."), **ERRORS_READ},
-                    parameters=[*FILTERS, *_paging(50, 1000)],
+                    parameters=[*FILTERS, *_paging(50, 1000), FORMAT],
                 ),
                 "post": _op(
                     "createArticle",
@@ -236,8 +264,17 @@ def openapi_spec() -> dict[str, Any]:
                         **ERRORS_WRITE,
                     },
                     requestBody={"required": True, "content": {"application/json": {"schema": ARTICLE_BODY}}},
-                    security=[{"bearer": []}],
+                    **_secured(write_key),
                 ),
+            },
+            "/api/mentions": {
+                "get": _op(
+                    "listMentions",
+                    "Resolved mentions under the filters, newest article first, each with its place and article "
+                    "(id, title, url, source, published), offsets and snippet.",
+                    {"200": _resp("A page of mentions."), **ERRORS_READ},
+                    parameters=[*FILTERS, *_paging(100, 1000), FORMAT],
+                )
             },
             "/api/timeline": {
                 "get": _op(
@@ -260,13 +297,20 @@ def openapi_spec() -> dict[str, Any]:
                     "One article with its text and mentions.",
                     {"200": _resp("The article."), **ERRORS_READ},
                     parameters=[article_param],
-                )
+                ),
+                "delete": _op(
+                    "deleteArticle",
+                    "Delete one article with its mentions; the places' counts follow.",
+                    {"200": _resp('{"ok": true, "deleted": id}'), "401": ERR, **ERRORS_READ, "503": ERR},
+                    parameters=[article_param],
+                    **_secured(write_key),
+                ),
             },
             "/api/extract": {
                 "post": _op(
                     "extract",
                     "Geoparse a text without storing it.",
-                    {"200": _resp("Mentions with their places, and the focus."), **ERRORS_WRITE},
+                    {"200": _resp("Mentions with their places, and the focus."), **ERRORS_PARSE},
                     parameters=[
                         _q("alternatives", "boolean", "Include the ranked alternative places of each mention.")
                     ],
@@ -282,6 +326,7 @@ def openapi_spec() -> dict[str, Any]:
                             }
                         },
                     },
+                    **_secured(parse_key),
                 )
             },
             "/api/geocode": {
@@ -308,7 +353,7 @@ def openapi_spec() -> dict[str, Any]:
                 "get": _op(
                     "mapPage",
                     "The interactive map (takes the filter parameters).",
-                    {"200": _resp("HTML page.", "text/html"), "400": ERR},
+                    {"200": _resp("HTML page.", "text/html"), "400": PAGE_ERR},
                     parameters=FILTERS,
                 )
             },
@@ -316,8 +361,31 @@ def openapi_spec() -> dict[str, Any]:
                 "get": _op(
                     "exportMap",
                     "The map as one standalone HTML file (data and assets inline).",
-                    {"200": _resp("HTML file.", "text/html"), "400": ERR},
+                    {"200": _resp("HTML file.", "text/html"), "400": PAGE_ERR, "503": PAGE_ERR},
                     parameters=FILTERS,
+                )
+            },
+            "/export/{kind}.{fmt}": {
+                "get": _op(
+                    "exportList",
+                    "Every place, mention or article under the filters, streamed as CSV, GeoJSON or KML "
+                    "(KML 2.2: one Placemark per record; a place's newest articles in its description).",
+                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
+                    parameters=[
+                        {
+                            "name": "kind",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["places", "mentions", "articles"]},
+                        },
+                        {
+                            "name": "fmt",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["csv", "geojson", "kml"]},
+                        },
+                        *FILTERS,
+                    ],
                 )
             },
             "/tiles/{z}/{x}/{y}.png": {
@@ -335,7 +403,7 @@ def openapi_spec() -> dict[str, Any]:
                 "get": _op(
                     "asset",
                     "JavaScript, CSS and images the pages use (served locally, no CDN).",
-                    {"200": _resp("The file.", "application/octet-stream"), "404": ERR},
+                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
                     parameters=[
                         {
                             "name": "package",
@@ -397,7 +465,14 @@ def openapi_spec() -> dict[str, Any]:
     }
 
 
+def served_spec() -> dict[str, Any]:
+    """The document for this app's settings (which endpoints need the key)."""
+    settings = services().settings
+    keyed = bool(settings.api_key)
+    return openapi_spec(write_key=keyed, parse_key=keyed and not settings.open_geoparsing)
+
+
 @openapi.get("/openapi.json")
 def openapi_json() -> Response:
     """The OpenAPI 3 document."""
-    return jsonify(openapi_spec())
+    return jsonify(served_spec())

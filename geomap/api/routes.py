@@ -5,17 +5,18 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..errors import GeomapError, InputError, NotFoundError
 from ..map.export import MAP_LIMIT, map_data
-from ..map.features import feature_collection, place_feature, places_csv
 from ..store import Filters
 from ..store.timeline import INTERVALS
 from ..textparams import parse_bool, parse_choice
 from .auth import require_api_key
 from .body import article_from_json, json_object, text_field
 from .caching import cached
+from .downloads import listing
+from .guard import geoparsing
 from .params import parse_page
 from .services import services
 
@@ -34,20 +35,15 @@ def ok(payload: dict[str, Any], status: int = 200) -> Response:
 @api.get("/places")
 @cached
 def places_list() -> Response:
-    """Places under the filters, most mentioned first, as JSON, GeoJSON or CSV."""
-    fmt = parse_choice(request.args, "format", ("json", "geojson", "csv"), "json")
-    filters = Filters.from_args(request.args)
-    limit, offset = parse_page(request.args, default_limit=100)
-    page = services().store.places(filters, limit=limit, offset=offset)
-    if fmt == "geojson":
-        body = feature_collection((place_feature(p) for p in page.items), total=page.total, limit=limit, offset=offset)
-        return Response(jsonify(body).get_data(), mimetype="application/geo+json")
-    if fmt == "csv":
-        resp = Response(places_csv(page.items), mimetype="text/csv")
-        resp.headers["Content-Disposition"] = 'attachment; filename="places.csv"'
-        resp.headers["X-Total-Count"] = str(page.total)
-        return resp
-    return ok(page.to_dict())
+    """Places under the filters, most mentioned first, as JSON, GeoJSON, CSV or KML."""
+    return listing("places", lambda f, limit, offset: services().store.places(f, limit=limit, offset=offset), 100)
+
+
+@api.get("/mentions")
+@cached
+def mentions_list() -> Response:
+    """Resolved mentions under the filters, newest article first, with their place and article."""
+    return listing("mentions", lambda f, limit, offset: services().store.mentions(f, limit=limit, offset=offset), 100)
 
 
 @api.get("/places/<place_id>")
@@ -77,10 +73,8 @@ def map_places() -> Response:
 @api.get("/articles")
 @cached
 def articles_list() -> Response:
-    """Stored articles under the filters, newest first."""
-    filters = Filters.from_args(request.args)
-    limit, offset = parse_page(request.args, default_limit=50)
-    return ok(services().store.articles(filters, limit=limit, offset=offset).to_dict())
+    """Stored articles under the filters, newest first (most relevant first for ``text``), with their places."""
+    return listing("articles", lambda f, limit, offset: services().store.articles(f, limit=limit, offset=offset), 50)
 
 
 @api.get("/timeline")
@@ -101,21 +95,36 @@ def article_detail(article_id: int) -> Response:
     return ok({"article": article})
 
 
+@api.delete("/articles/<int:article_id>")
+@require_api_key
+def article_delete(article_id: int) -> Response:
+    """Delete one article with its mentions; the places' counts follow."""
+    if not services().store.delete_articles([article_id]):
+        raise NotFoundError(f"no stored article with id {article_id} (see /api/articles)")
+    return ok({"deleted": article_id})
+
+
 @api.post("/articles")
 @require_api_key
 def articles_create() -> Response:
-    """Geoparse one article and store it; 201 when new, 200 when the same text was stored before."""
-    from ..ingest import ingest_article
+    """Geoparse one article and store it; 201 when new, 200 when the same text was stored before.
+
+    The first article a user stores retires the bundled sample (``ingest.sample``).
+    """
+    from ..ingest import ingest_article, retire_sample
 
     article = article_from_json(json_object())
     svc = services()
     article_id, created = ingest_article(svc.store, article, parser=svc.parser)
+    if created:
+        retire_sample(svc.store)
     resp = ok({"id": article_id, "created": created, "article": svc.store.article(article_id)}, 201 if created else 200)
     resp.headers["Location"] = url_for("api.article_detail", article_id=article_id)
     return resp
 
 
 @api.post("/extract")
+@geoparsing
 def extract() -> Response:
     """Geoparse a text without storing it: mentions (with places) and focus."""
     body = json_object()
@@ -164,7 +173,10 @@ def health() -> Response:
     try:
         stats = svc.store.stats()
     except GeomapError as exc:
-        resp = jsonify({"ok": False, "error": exc.message, "status": 503})
+        current_app.logger.error("health: the store cannot be read: %s", exc.message)
+        resp = jsonify(
+            {"ok": False, "error": "the article store cannot be read; the server log says why", "status": 503}
+        )
         resp.status_code = 503
         return resp
     return ok({"status": "ok", "version": version("geomap"), "store": stats, **svc.status()})

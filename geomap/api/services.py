@@ -8,16 +8,21 @@ cheap and ``/api/health`` never waits on them. The web layer registers a
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
 from ..config import Settings
+from ..errors import InputError, LimitError
 from ..gazetteer import PlaceIndex, get_gazetteer
 from ..models import ParsedDocument
 from ..store import Store, open_store
+from ..textcheck import text_problem
+from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from ..pipeline import Geoparser
@@ -29,21 +34,61 @@ EXTENSION = "geomap"  # key of the Services in app.extensions
 
 
 class _SerialParser:
-    """Runs one parse at a time: the parser loads lazily and memoises, and threads gain nothing
-    on CPU-bound parsing under the GIL anyway."""
+    """Runs one parse at a time, within the service limits.
 
-    def __init__(self, parser: Geoparser) -> None:
+    One at a time: the parser loads lazily and memoises, and threads gain
+    nothing on CPU-bound parsing under the GIL anyway. Within limits: a text
+    longer than ``max_parse_chars`` is refused (413) before any work; at most
+    ``parse_queue`` requests wait for the parser, each at most
+    ``parse_wait_seconds``, so geoparsing never ties up every request thread
+    and a small request behind a long one gets a quick 503 with Retry-After
+    instead of a wait of minutes.
+    """
+
+    def __init__(self, parser: Geoparser, settings: Settings) -> None:
         self._parser = parser
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(1 + max(0, settings.parse_queue))
+        self._max_chars = settings.max_parse_chars
+        self._wait = settings.parse_wait_seconds
+
+    @contextmanager
+    def _turn(self, texts: list[str]) -> Iterator[None]:
+        """Hold the parser for ``texts``, or raise InputError (413, 422) or LimitError (503)."""
+        size = sum(map(len, texts))
+        if size > self._max_chars:
+            raise InputError(
+                f"the text has {size} characters; one geoparse request may carry at most {self._max_chars} "
+                "(GEOMAP_MAX_PARSE_CHARS): split it",
+                status=413,
+            )
+        for text in texts:
+            if problem := text_problem(text):
+                raise InputError(f"the text {problem}", status=422)
+        busy = LimitError(
+            "the geoparser is busy with other requests; retry shortly", status=503, retry_after=math.ceil(self._wait)
+        )
+        if not self._slots.acquire(blocking=False):
+            raise busy
+        try:
+            if not self._lock.acquire(timeout=self._wait):
+                raise busy
+            try:
+                yield
+            finally:
+                self._lock.release()
+        finally:
+            self._slots.release()
 
     def parse(self, text: str, *, title: str | None = None) -> ParsedDocument:
-        """``Geoparser.parse`` under the lock."""
-        with self._lock:
+        """``Geoparser.parse`` within the limits."""
+        with self._turn([text, title or ""]):
             return self._parser.parse(text, title=title)
 
     def parse_many(self, texts: Iterable[str], *, batch_size: int = 32) -> list[ParsedDocument]:
-        """``Geoparser.parse_many`` under the lock (what ingestion's ``Parser`` protocol asks for)."""
-        with self._lock:
+        """``Geoparser.parse_many`` within the limits (what ingestion's ``Parser`` protocol asks for)."""
+        texts = list(texts)
+        with self._turn(texts):
             return list(self._parser.parse_many(texts, batch_size=batch_size))
 
     def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
@@ -66,6 +111,7 @@ class Services:
         self._store: Store | None = None
         self._parser: _SerialParser | None = None
         self._gazetteer: PlaceIndex | None = None
+        self.rate_limiter = RateLimiter(settings.rate_limit_path, settings.parse_rate_limit)
 
     @property
     def store(self) -> Store:
@@ -91,7 +137,7 @@ class Services:
                     # Imported here, not at the top: it loads spaCy (a second), which only geoparsing needs.
                     from ..pipeline import Geoparser
 
-                    self._parser = _SerialParser(Geoparser(self.settings, gazetteer=gazetteer))
+                    self._parser = _SerialParser(Geoparser(self.settings, gazetteer=gazetteer), self.settings)
         return self._parser
 
     @property

@@ -24,6 +24,7 @@ _COMMANDS = {
     "ingest": ("ingest",),
     "watch": ("watch",),
     "serve": ("serve", "map"),
+    "articles": ("articles",),
 }
 
 

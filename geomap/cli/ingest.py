@@ -58,7 +58,7 @@ def ingest(
     again. Exits with status 1 when any input failed (each is listed with the
     reason).
     """
-    from ..ingest import ingest_paths, reprocess_stored
+    from ..ingest import ingest_paths, reprocess_stored, retire_sample
     from ..store import open_store
 
     if not paths and not reprocess:
@@ -90,6 +90,8 @@ def ingest(
                 batch_size=batch_size,
                 scheduler=settings.dask_scheduler or None,
             )
+        if report.ingested and (retired := retire_sample(store)):
+            click.echo(f"Removed the bundled sample article ({retired}) now that the store holds your own.", err=True)
     finally:
         store.close()
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())

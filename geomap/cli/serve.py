@@ -83,9 +83,13 @@ def serve(
     shape = f"{workers} processes x {threads} threads" if workers > 1 else f"1 process, {threads} threads"
     click.echo(f"geomap: serving http://{host}:{bound}/  ({shape}; API docs: /docs; Ctrl-C stops)", err=True)
     if workers == 1:
-        run_waitress(create_app(settings), sock, threads)
+        run_waitress(create_app(settings), sock, threads, limits=settings)
     else:
-        serve_forked(lambda: create_app(settings), sock, workers, threads, lambda text: click.echo(text, err=True))
+        serve_forked(lambda: create_app(settings), sock, workers, threads, _say, limits=settings)
+
+
+def _say(text: str) -> None:
+    click.echo(text, err=True)
 
 
 def _seed(settings: Settings) -> None:

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from ..errors import GazetteerError
 from . import regions, sources
+from .admin_ids import link_admin_ids, read_admin_ids
 from .geonames import IMPORTED_FILE, Imported, load_imported
 from .normalise import is_latin, normalise
 from .records import encode_record
@@ -44,7 +45,7 @@ __all__ = [
 FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
-BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py")
+BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py", "admin_ids.py")
 # Short keys that are real names for countries, US states and the EU rather than noise.
 SHORT_KEEP = {"us", "uk", "eu"}
 _SHORT_KINDS = ("country", "admin1", "region")  # kinds whose primary names may be SHORT_KEEP keys
@@ -140,6 +141,7 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
     for pid, names in overrides.items():
         if pid in merged and merged[pid]["kind"] != "city":  # cities got theirs above
             merged[pid]["names"] = [*merged[pid].get("names", []), *names]
+    link_admin_ids(merged.values(), read_admin_ids())
     progress.update(1)
     fill_admin_names(merged.values(), admin1_names)
     return list(merged.values())

@@ -21,7 +21,7 @@ from ..errors import GazetteerError
 from ..models import Candidate, Place
 from .builder import FORMAT_VERSION, INDEX_FILE, fill_admin_names, index_records
 from .normalise import normalise, split_region_suffix
-from .records import FIELD_SEP, decode_record
+from .records import FIELD_SEP, GEONAMEID_FIELD, decode_record
 from .sources import RawRecord
 
 __all__ = ["CompactPlaceIndex", "IN_MEMORY_SOURCE"]
@@ -59,6 +59,7 @@ class CompactPlaceIndex:
         self._memo: dict[str, tuple[int, ...] | None] = {}
         self._found: dict[object, tuple[tuple[Place, bool, float], ...]] = {}
         self._ids: dict[str, int] | None = None
+        self._geonameids: dict[int, int] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
         self._lock = threading.Lock()
 
@@ -98,7 +99,13 @@ class CompactPlaceIndex:
         """
         raw: list[RawRecord] = []
         for given in records:
-            rec: dict[str, Any] = {"source": IN_MEMORY_SOURCE, "population": 0, **given}
+            rec: dict[str, Any] = {
+                "source": IN_MEMORY_SOURCE,
+                "population": 0,
+                "country_code": None,
+                "admin1_code": None,
+                **given,
+            }
             rec.setdefault("asciiname", rec["name"])
             rec["names"] = [rec["name"], *rec.get("names", ())]
             rec["alternates"] = list(rec.get("alternates", ()))
@@ -240,6 +247,24 @@ class CompactPlaceIndex:
                     self._ids = {r.split(FIELD_SEP, 1)[0]: i for i, r in enumerate(self._records)}
         i = self._ids.get(place_id) if isinstance(place_id, str) else None
         return None if i is None else self.place(i)
+
+    def by_geonameid(self, geonameid: int) -> Place | None:
+        """The place with this GeoNames id, also where its place id is geomap's own (an ISO region)."""
+        place = self.get(f"gn:{geonameid}")
+        if place is not None:
+            return place
+        if self._geonameids is None:
+            with self._lock:
+                if self._geonameids is None:
+                    found: dict[int, int] = {}
+                    for n, record in enumerate(self._records):
+                        if not record.startswith("gn:"):  # those were found by their place id above
+                            gid = record.split(FIELD_SEP, GEONAMEID_FIELD + 1)[GEONAMEID_FIELD]
+                            if gid:
+                                found.setdefault(int(gid), n)
+                    self._geonameids = found
+        k = self._geonameids.get(geonameid)
+        return None if k is None else self.place(k)
 
     def geonameids(self) -> set[int]:
         """GeoNames ids of every indexed place that has one."""

@@ -37,6 +37,10 @@ class PlaceIndex(Protocol):
         """The place with this id ("gn:<geonameid>" or "geomap:<slug>"), or None."""
         ...
 
+    def by_geonameid(self, geonameid: int) -> Place | None:
+        """The place with this GeoNames id, whatever its place id, or None (CLIFF's ``geonames?id=``)."""
+        ...
+
     def country(self, cc: str) -> Place | None:
         """The country with ISO 3166-1 alpha-2 code ``cc``, or None."""
         ...

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..models import Place
 
-__all__ = ["FIELD_SEP", "LIST_SEP", "encode_record", "decode_record"]
+__all__ = ["FIELD_SEP", "LIST_SEP", "GEONAMEID_FIELD", "encode_record", "decode_record"]
 
 FIELD_SEP = "\x1f"
 LIST_SEP = "\x1e"
@@ -30,6 +30,9 @@ _FIELDS = (
     "population",
     "source",
 )
+
+
+GEONAMEID_FIELD = _FIELDS.index("geonameid")  # position of the GeoNames id in a stored record
 
 
 def _clean(value: Any) -> str:

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from .formats import Entry
 from .runner import IngestReport, ingest_article, ingest_paths, reprocess_stored, seed_if_empty
+from .sample import retire_sample
 from .sources import read_path
 
-__all__ = ["Entry", "IngestReport", "ingest_article", "ingest_paths", "read_path", "reprocess_stored", "seed_if_empty"]
+__all__ = [
+    "Entry",
+    "IngestReport",
+    "ingest_article",
+    "ingest_paths",
+    "read_path",
+    "reprocess_stored",
+    "seed_if_empty",
+    "retire_sample",
+]

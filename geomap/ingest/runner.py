@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, load_settings
-from ..errors import ConfigError, IngestError
+from ..errors import ConfigError, IngestError, InputError, StoreError
 from ..gazetteer.builder import INDEX_FILE
 from ..models import Article, ParsedDocument
 from ..parallel import Submitter, pipelined, worker_pool
-from ..store import Store, content_hash
+from ..store import Store, check_article, content_hash
 from .formats import Entry
 from .parsing import Item, Parser, parse_items, parser_for
 from .progress import Progress
@@ -159,6 +159,11 @@ class _Run:
             if entry.article is None:
                 self.fail(entry.origin, entry.error or "unreadable")
                 continue
+            try:
+                check_article(entry.article)
+            except InputError as exc:
+                self.fail(entry.origin, exc.message)
+                continue
             digest = content_hash(entry.article.text)
             if digest in seen:
                 self._skip()
@@ -185,6 +190,27 @@ class _Run:
                 self._skip()
         return out
 
+    def _store_new(self, batch: list[Item], new: list[tuple[Article, ParsedDocument]]) -> None:
+        """Store new articles in one transaction; if the database refuses it, one by one, so a
+        record the checks let through fails alone and the others are still stored."""
+        try:
+            results = self.store.add_many(new)
+        except StoreError:
+            if len(new) == 1:
+                raise
+            results = []
+            origins = {id(item.article): item.origin for item in batch}
+            for article, parsed in new:
+                try:
+                    results += self.store.add_many([(article, parsed)])
+                except StoreError as exc:
+                    self.fail(origins[id(article)], exc.message)
+        for _, is_new in results:
+            if is_new:
+                self.report.ingested += 1
+            else:  # another writer stored the same text meanwhile
+                self.report.duplicates += 1
+
     def write(self, batch: list[Item], parses: list[ParsedDocument | str]) -> None:
         """Store one parsed batch: new articles in one transaction, re-parses in another."""
         new, again = [], []
@@ -196,11 +222,7 @@ class _Run:
             else:
                 new.append((item.article, parsed))
         if new:
-            for _, is_new in self.store.add_many(new):
-                if is_new:
-                    self.report.ingested += 1
-                else:  # another writer stored the same text meanwhile
-                    self.report.duplicates += 1
+            self._store_new(batch, new)
         if again:
             self.store.replace_mentions_many(again)
             self.report.reprocessed += len(again)
@@ -367,8 +389,7 @@ def ingest_article(
     store: Store, article: Article, *, parser: Parser | None = None, settings: Settings | None = None
 ) -> tuple[int, bool]:
     """Parse and store one article (the API's POST); a stored text is not parsed again."""
-    if not article.text or not article.text.strip():
-        raise IngestError("the article has no text to geoparse")
+    check_article(article)
     stored = store.stored_hashes([content_hash(article.text)])
     if stored:
         return next(iter(stored.values())), False

@@ -73,7 +73,7 @@ class Context:
     home: Place | None = None  # the dateline's place
     points: dict[str, tuple[float, float, float]] = field(
         default_factory=dict
-    )  # place id -> lat, lon (radians), weight
+    )  # place id -> lat, lon (degrees), weight
     named_regions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # region -> ids of places naming it
     own: list[Votes] = field(default_factory=list)  # each mention's own votes (left out when ranking it)
     cues: list[Cues] = field(default_factory=list)

@@ -11,5 +11,6 @@ from .filters import FILTER_PARAMS, Filters
 from .queries import Page
 from .schema import SCHEMA_VERSION
 from .store import Store, content_hash, open_store
+from .validate import check_article
 
-__all__ = ["Store", "open_store", "Filters", "FILTER_PARAMS", "Page", "content_hash", "SCHEMA_VERSION"]
+__all__ = ["Store", "open_store", "Filters", "FILTER_PARAMS", "Page", "content_hash", "SCHEMA_VERSION", "check_article"]

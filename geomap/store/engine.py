@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..distance import great_circle_km
 from ..errors import StoreError
 
-__all__ = ["make_engine", "is_sqlite", "sqlite_file", "integrity_check", "WRITE", "SQLITE_DISTANCE_FUNCTION"]
+__all__ = [
+    "make_engine",
+    "is_sqlite",
+    "sqlite_file",
+    "integrity_check",
+    "lock_schema",
+    "WRITE",
+    "SQLITE_DISTANCE_FUNCTION",
+]
 
 # Execution option a connection sets to say "this transaction will write".
 WRITE = "geomap_write"
@@ -24,6 +32,7 @@ WRITE = "geomap_write"
 _BUSY_TIMEOUT_MS = 30_000
 # SQLite function: great-circle km between two (lat, lon) points, for the "near" filter (spatial.py).
 SQLITE_DISTANCE_FUNCTION = "geomap_km"
+_SCHEMA_LOCK = 0x67656F6D  # PostgreSQL advisory lock key taken while the schema is created or upgraded ("geom")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -60,6 +69,17 @@ def make_engine(url: str) -> Engine:
     if is_sqlite(engine):
         _configure_sqlite(engine)
     return engine
+
+
+def lock_schema(conn: Connection) -> None:
+    """Hold the schema lock until this write transaction ends, so concurrent first runs create the schema once.
+
+    SQLite's write transaction (``BEGIN IMMEDIATE``) already excludes other
+    writers; PostgreSQL takes a transaction-scoped advisory lock: a second
+    process waits, then finds the schema the first one committed.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
 
 
 # --- SQLite only -------------------------------------------------------------

@@ -72,7 +72,7 @@ def plan(since: datetime | None, until: datetime | None) -> tuple[Cells, Raw]:
         return [("A", None, None)], []
     try:
         return _plan(since, until)
-    except OverflowError:
+    except (OverflowError, ValueError):  # timedelta past year 9999, datetime(10000, ...)
         return [], [(since, until, True)]
 
 

@@ -10,6 +10,7 @@ from its mentions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.sql.selectable import Subquery
 from .filters import Filters
 from .periods import mention_counts, mostly_after, period_counts
 from .schema import articles, mentions, place_stats, places
+from .search import TextMatch, highlight, ranked
 from .spatial import distance_km, within_bbox, within_km
 
 __all__ = [
@@ -129,6 +131,8 @@ def _article_conds(f: Filters) -> list[ColumnElement[bool]]:
         conds.append(articles.c.source == f.source)
     if f.article_id is not None:
         conds.append(articles.c.id == int(f.article_id))
+    if f.text is not None:
+        conds.append(TextMatch(f.text))
     return conds
 
 
@@ -172,11 +176,12 @@ def _place_counts(f: Filters, complement: bool = False) -> Subquery:
     """Per place counts over the mentions whose articles (and places) pass the filters.
 
     Dates and source add up maintained per-period cells (``periods.py``); one
-    article's places are counted from its mentions, selected first (``IN``).
+    article's places, or those of the articles a text search matches, are
+    counted from their mentions, the articles selected first (``IN``).
     """
     place_conds = _place_conds(f)
     place_ids = select(places.c.id).where(*place_conds) if place_conds else None
-    if f.article_id is None:
+    if f.article_id is None and f.text is None:
         since, until = to_utc(f.since), to_utc(f.until)
         return period_counts(f.demonyms, since, until, f.source, _kind_cond(f), place_ids, complement)
     conds = [_kind_cond(f), mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f)))]
@@ -214,7 +219,8 @@ def list_places(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
     """Places with at least one counted mention, most mentioned first (ties by id)."""
     if f.on_articles:
         since = to_utc(f.since)
-        wide = since is not None and f.until is None and f.article_id is None and mostly_after(conn, since)
+        by_cells = f.article_id is None and f.text is None
+        wide = since is not None and f.until is None and by_cells and mostly_after(conn, since)
         stmt, count = _aggregated_places(f, limit, offset, complement=wide)
         rows = conn.execute(stmt).all()
         total = rows[0].total if rows else conn.execute(count).scalar_one()  # past the last page: no window
@@ -325,8 +331,13 @@ def _article_dict(row: Row) -> dict[str, Any]:
     return {**_article_ref(row, ""), "ingested": iso(m["ingested"]), "places": m["places"]}
 
 
-def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
-    """Articles newest first; place filters keep the articles that mention a matching place."""
+def article_query(conn: Connection, f: Filters) -> tuple[Select, Select, Callable[[Row], dict[str, Any]]]:
+    """Articles newest first (statement, count, row converter); place filters keep the articles that mention
+    a matching place.
+
+    A text search orders them by relevance instead (newest first among equals)
+    and gives each a ``match``: an excerpt with the matched words (``search.highlight``).
+    """
     conds = _article_conds(f)
     place_conds = _place_conds(f)
     if place_conds:
@@ -337,13 +348,33 @@ def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page
                 .where(mentions.c.article_id == articles.c.id, _kind_cond(f), *place_conds)
             )
         )
-    stmt = (
-        select(*_ARTICLE_COLS, articles.c.ingested, _article_places_count(f).label("places"))
-        .where(*conds)
-        .order_by(*_newest_first())
-    )
     count = select(func.count()).select_from(articles).where(*conds)
-    return _page(conn, stmt, limit, offset, _article_dict, count)
+    if f.text is None:
+        stmt = (
+            select(*_ARTICLE_COLS, articles.c.ingested, _article_places_count(f).label("places"))
+            .where(*conds)
+            .order_by(*_newest_first())
+        )
+        return stmt, count, _article_dict
+    matched = ranked(conn, f.text)
+    stmt = (
+        select(*_ARTICLE_COLS, articles.c.ingested, articles.c.text, _article_places_count(f).label("places"))
+        .select_from(articles.join(matched, matched.c.article_id == articles.c.id))
+        .where(*conds)
+        .order_by(matched.c.score.desc(), *_newest_first())
+    )
+    query = f.text
+
+    def with_match(row: Row) -> dict[str, Any]:
+        return {**_article_dict(row), "match": highlight(f"{row.title}\n{row.text}", query)}
+
+    return stmt, count, with_match
+
+
+def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
+    """A page of ``article_query``."""
+    stmt, count, convert = article_query(conn, f)
+    return _page(conn, stmt, limit, offset, convert, count)
 
 
 def get_article(conn: Connection, article_id: int) -> dict[str, Any] | None:

@@ -22,14 +22,16 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..config import Settings, load_settings
 from ..errors import StoreError
 from ..models import Article, ParsedDocument, Place
-from . import queries, rollup, timeline
-from .engine import WRITE, integrity_check, make_engine
+from . import listing, queries, rollup, timeline
+from .delete import delete_articles
+from .engine import WRITE, integrity_check, lock_schema, make_engine
 from .filters import Filters
 from .migrate import create_schema, current_version, upgrade
 from .queries import Page, to_utc
 from .schema import SCHEMA_VERSION, articles, mentions, places
 from .spatial import enable_postgis
 from .stats import add_to_place_stats, refresh_place_stats
+from .validate import MAX_ID, check_article
 from .version import VersionSource, bump, prepare_counter, version_source
 
 __all__ = ["Store", "open_store", "content_hash"]
@@ -95,6 +97,7 @@ class Store:
     def migrate(self) -> int:
         """Create the schema in an empty database or upgrade an old one; returns the version."""
         with self._write() as conn:
+            lock_schema(conn)
             version = current_version(conn)
             if version is None:
                 create_schema(conn)
@@ -136,7 +139,13 @@ class Store:
         return self.add_many([(article, parsed)])[0]
 
     def add_many(self, items: Sequence[tuple[Article, ParsedDocument]]) -> list[tuple[int, bool]]:
-        """Store several parsed articles in one transaction; per item (id, newly stored?)."""
+        """Store several parsed articles in one transaction; per item (id, newly stored?).
+
+        Every article is checked first (``validate.check_article``): an InputError
+        names the first one that cannot be stored, before anything is written.
+        """
+        for article, _ in items:
+            check_article(article)
         for attempt in (1, 2):
             try:
                 with self._write() as conn:
@@ -233,6 +242,25 @@ class Store:
             conn.execute(insert(mentions), rows)
         return rows
 
+    def delete_articles(self, article_ids: Iterable[int]) -> int:
+        """Delete these articles with their mentions, keeping every count exact; returns how many went.
+
+        Ids that are not stored (or could not be: out of the INTEGER range) are ignored.
+        """
+        ids = [i for i in article_ids if 0 < i <= MAX_ID]
+        if not ids:
+            return 0
+        with self._write() as conn:
+            return delete_articles(conn, ids)
+
+    def article_ids(self, *, source: str | None = None) -> list[int]:
+        """Ids of the stored articles (those from ``source`` when given), oldest first."""
+        query = select(articles.c.id).order_by(articles.c.id)
+        if source is not None:
+            query = query.where(articles.c.source == source)
+        with self._read() as conn:
+            return [int(r[0]) for r in conn.execute(query)]
+
     # --- lookups for ingestion ------------------------------------------------
 
     def stored_hashes(self, hashes: Iterable[str]) -> dict[str, int]:
@@ -296,13 +324,67 @@ class Store:
         with self._read() as conn:
             return queries.newest_mentions(conn, list(dict.fromkeys(place_ids)), filters, int(per_place))
 
-    def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
-        """Articles under ``filters``, newest first, each with its number of places."""
+    def articles_for_places(
+        self, place_ids: Sequence[str], filters: Filters = Filters(), *, per_place: int = 5, snippets: int = 3
+    ) -> dict[str, Page]:
+        """Per place, its newest ``per_place`` articles (each with up to ``snippets`` mentions of it);
+        ``total`` counts its articles. What the export's popups and the KML descriptions show."""
         with self._read() as conn:
-            return queries.list_articles(conn, filters, int(limit), int(offset))
+            return listing.newest_articles(conn, list(dict.fromkeys(place_ids)), filters, int(per_place), int(snippets))
+
+    def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """Articles under ``filters``, newest first (most relevant first for a text search), each with its
+        number of places and ``named``: the places it names, most mentioned first."""
+        with self._read() as conn:
+            page = queries.list_articles(conn, filters, int(limit), int(offset))
+            named = listing.named_places(conn, [a["id"] for a in page.items], filters)
+        for item in page.items:
+            item["named"] = named[item["id"]]
+        return page
+
+    def stream_articles(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every article ``articles(filters)`` would list, in its order, read a batch at a time."""
+        with self._read() as conn:
+            stmt, _, convert = queries.article_query(conn, filters)
+            batch: list[dict[str, Any]] = []
+            for row in conn.execution_options(yield_per=listing.STREAM_BATCH).execute(stmt):
+                batch.append(convert(row))
+                if len(batch) == listing.STREAM_BATCH:
+                    yield from self._with_named(batch, filters)
+                    batch = []
+            yield from self._with_named(batch, filters)
+
+    def _with_named(self, batch: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+        """The batch's articles with their ``named`` places (read on a connection of its own: the
+        streaming one is busy)."""
+        with self._read() as conn:
+            named = listing.named_places(conn, [a["id"] for a in batch], filters)
+        return [{**a, "named": named[a["id"]]} for a in batch]
+
+    def mentions(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """Resolved mentions under ``filters``, newest article first, each with its place and article."""
+        with self._read() as conn:
+            return listing.list_mentions(conn, filters, int(limit), int(offset))
+
+    def stream_mentions(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every mention ``mentions(filters)`` would list, in its order, read a batch at a time."""
+        with self._read() as conn:
+            yield from listing.mention_rows(conn, filters)
+
+    def stream_places(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every place ``places(filters)`` would list, a page at a time."""
+        offset = 0
+        while True:
+            page = self.places(filters, limit=listing.STREAM_BATCH, offset=offset)
+            yield from page.items
+            offset += len(page.items)
+            if offset >= page.total or not page.items:
+                return
 
     def article(self, article_id: int) -> dict[str, Any] | None:
         """One article with its text and its mentions (each with its place), or None."""
+        if not 0 < article_id <= MAX_ID:
+            return None
         with self._read() as conn:
             return queries.get_article(conn, article_id)
 

@@ -113,7 +113,7 @@ def _cell_mention_days(conn: Connection, f: Filters, lo: datetime | None, hi: da
 
 def _cells_answer(f: Filters) -> bool:
     """Whether the day cells can count the mentions under ``f`` (they know places, source and day only)."""
-    return f.article_id is None and getattr(f, "text", None) is None
+    return f.article_id is None and f.text is None
 
 
 def _mention_days(conn: Connection, f: Filters) -> Counter[date]:

@@ -4,8 +4,10 @@ The CLIFF endpoints answer in CLIFF's own error shape (``{"status": "error", "de
 which CLIFF clients read.
 
 Every failure goes through here, including Flask's own (404, 405, 413) and
-unexpected exceptions, which are logged and answered with a 500 that carries
-no traceback.
+unexpected exceptions. A server-side failure (5xx) is logged with its details
+and answered with a fixed message per status: database URLs, file paths and
+tracebacks stay in the log. Requests whose path or parameters carry a NUL
+character are refused before any view sees them.
 """
 
 from __future__ import annotations
@@ -17,9 +19,17 @@ from ..api.cliff import error_body as cliff_error_body
 from ..api.cliff import is_cliff_path
 from ..errors import GeomapError
 
-__all__ = ["register_error_handlers", "error_response", "wants_json"]
+__all__ = ["register_error_handlers", "error_response", "server_message", "wants_json"]
 
-_JSON_PREFIXES = ("/api/", "/parse/", "/openapi.json")
+_JSON_PREFIXES = ("/api/", "/parse/", "/openapi.json", "/assets/")
+_NUL = "\x00"
+
+# What a client is told about a failure on the server's side (the log has the details).
+_SERVER_MESSAGES = {
+    500: "Internal error; the server log has the details.",
+    502: "An upstream service (the online geocoder) failed; try again later.",
+    503: "The service is unavailable right now (the store or the geoparser could not be used); try again later.",
+}
 
 _MESSAGES = {
     400: "The request is malformed.",
@@ -50,6 +60,11 @@ def error_response(message: str, status: int, headers: dict[str, str] | None = N
     return resp
 
 
+def server_message(status: int) -> str:
+    """The fixed, detail-free message a 5xx answer carries."""
+    return _SERVER_MESSAGES.get(status, _SERVER_MESSAGES[500])
+
+
 def _http_message(exc: HTTPException) -> str:
     status = exc.code or 500
     if status == 413:
@@ -68,11 +83,18 @@ def _http_message(exc: HTTPException) -> str:
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on ``app``."""
 
+    @app.before_request
+    def _refuse_nul() -> Response | None:
+        if _NUL in request.path or any(_NUL in k or _NUL in v for k, v in request.args.items(multi=True)):
+            return error_response("the URL contains a NUL character (%00); remove it", 400)
+        return None
+
     @app.errorhandler(GeomapError)
     def _geomap_error(exc: GeomapError) -> Response:
-        if exc.status >= 500:
-            app.logger.error("%s: %s", type(exc).__name__, exc.message)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {**exc.headers, **({"WWW-Authenticate": "Bearer"} if exc.status == 401 else {})}
+        if exc.status >= 500 and not exc.public:
+            app.logger.error("%s on %s %s: %s", type(exc).__name__, request.method, request.path, exc.message)
+            return error_response(server_message(exc.status), exc.status, headers)
         return error_response(exc.message, exc.status, headers)
 
     @app.errorhandler(HTTPException)
@@ -85,4 +107,4 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response("Internal error; the server log has the details.", 500)
+        return error_response(server_message(500), 500)

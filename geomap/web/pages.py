@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 
-from ..api.openapi import openapi_spec
+from ..api.downloads import LISTS, download
+from ..api.openapi import served_spec
 from ..api.params import filter_query
 from ..api.services import services
 from ..errors import NotFoundError
@@ -46,10 +47,18 @@ def export_map() -> Response:
     return resp
 
 
+@pages.get("/export/<kind>.<fmt>")
+def export_list(kind: str, fmt: str) -> Response:
+    """Every place, mention or article under the filters as one streamed CSV, GeoJSON or KML file."""
+    if kind not in LISTS:
+        raise NotFoundError(f"no export of {kind!r}; exports: {', '.join(LISTS)} (e.g. /export/places.kml)")
+    return download(kind, fmt, Filters.from_args(request.args))
+
+
 @pages.get("/docs")
 def docs() -> str:
     """The API reference, rendered from the OpenAPI document (no external assets)."""
-    return render_template("docs.html", spec=openapi_spec())
+    return render_template("docs.html", spec=served_spec())
 
 
 @assets.get("/<package>/<path:name>")

@@ -22,14 +22,15 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..config import Settings
 from ..errors import GeomapError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["can_fork", "default_workers", "listen", "run_waitress", "serve_forked"]
+__all__ = ["can_fork", "default_workers", "listen", "run_waitress", "serve_forked", "waitress_limits"]
 
 _STARTUP_SECONDS = 1.0  # a child that dies sooner than this after its start is not restarted (a setup error)
 _STOP_SECONDS = 10.0  # how long stopping children may take before they are killed
@@ -58,8 +59,30 @@ def listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=1024)
 
 
-def run_waitress(app: WSGIApplication, sock: socket.socket, threads: int) -> None:
+def waitress_limits(settings: Settings) -> dict[str, Any]:
+    """waitress's limits from the settings, so they hold before any request reaches the app.
+
+    - ``max_request_body_size``: a larger body is refused while its headers are
+      read (waitress's default, 1 GiB, read and spooled it to disk first).
+    - ``connection_limit`` and ``channel_timeout``: slow or idle clients hold a
+      connection slot (never a request thread) and lose it after the timeout,
+      so a few hundred half-open connections cannot lock others out.
+    - ``asyncore_use_poll``: ``select()`` cannot watch more than 1024 sockets.
+    """
+    return {
+        "max_request_body_size": settings.max_request_bytes,
+        "connection_limit": settings.connection_limit,
+        "channel_timeout": settings.channel_timeout,
+        "cleanup_interval": max(1, min(30, settings.channel_timeout // 2)),
+        "asyncore_use_poll": True,
+    }
+
+
+def run_waitress(app: WSGIApplication, sock: socket.socket, threads: int, *, limits: Settings | None = None) -> None:
     """waitress on an already listening socket until SIGTERM/SIGINT (both stop it cleanly).
+
+    ``limits`` (default: ``Settings()``) sets the body size, connection and
+    timeout limits (``waitress_limits``).
 
     Two settings, both measured under 50 back-to-back clients:
 
@@ -83,7 +106,15 @@ def run_waitress(app: WSGIApplication, sock: socket.socket, threads: int) -> Non
     tuning = {"send_bytes": _SEND_BYTES} if hasattr(Adjustments, "send_bytes") else {}  # deprecated upstream
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _raise_exit)
-    serve(app, sockets=[sock], threads=threads, ident="geomap", _quiet=True, **tuning)
+    serve(
+        app,
+        sockets=[sock],
+        threads=threads,
+        ident="geomap",
+        _quiet=True,
+        **waitress_limits(limits or Settings()),
+        **tuning,
+    )
 
 
 def _raise_exit(signum: int, frame: object) -> None:
@@ -103,7 +134,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _child(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads: int, parent: int) -> None:
+def _child(
+    make_app: Callable[[], WSGIApplication], sock: socket.socket, threads: int, parent: int, limits: Settings | None
+) -> None:
     """Body of a forked worker; never returns."""
     code = 0
     try:
@@ -111,7 +144,7 @@ def _child(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         _die_with_parent(parent)
-        run_waitress(make_app(), sock, threads)
+        run_waitress(make_app(), sock, threads, limits=limits)
     except (SystemExit, KeyboardInterrupt):
         pass
     except BaseException as exc:  # reported in one line; the parent decides what follows
@@ -123,7 +156,7 @@ def _child(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads
         os._exit(code)
 
 
-def _spawn(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads: int) -> int:
+def _spawn(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads: int, limits: Settings | None) -> int:
     """Fork a worker. The stop signals stay blocked until the child has its own handlers: one
     arriving in between would otherwise run the parent's handler in the child."""
     parent = os.getpid()
@@ -131,7 +164,7 @@ def _spawn(make_app: Callable[[], WSGIApplication], sock: socket.socket, threads
     try:
         pid = os.fork()
         if pid == 0:
-            _child(make_app, sock, threads, parent)
+            _child(make_app, sock, threads, parent, limits)
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     return pid
@@ -162,7 +195,13 @@ def _describe(status: int) -> str:
 
 
 def serve_forked(
-    make_app: Callable[[], WSGIApplication], sock: socket.socket, workers: int, threads: int, say: Callable[[str], None]
+    make_app: Callable[[], WSGIApplication],
+    sock: socket.socket,
+    workers: int,
+    threads: int,
+    say: Callable[[str], None],
+    *,
+    limits: Settings | None = None,
 ) -> None:
     """Fork ``workers`` children serving ``sock`` and supervise them until SIGTERM or Ctrl-C.
 
@@ -173,7 +212,7 @@ def serve_forked(
     previous = {s: signal.signal(s, _raise_stop) for s in _STOP_SIGNALS}
     try:
         for _ in range(workers):
-            children[_spawn(make_app, sock, threads)] = time.monotonic()
+            children[_spawn(make_app, sock, threads, limits)] = time.monotonic()
         while True:
             pid, status = os.wait()
             started = children.pop(pid, None)
@@ -185,7 +224,7 @@ def serve_forked(
                     "see its message above (stopping the other workers)"
                 )
             say(f"geomap: worker {pid} {_describe(status)}; starting a new one")
-            children[_spawn(make_app, sock, threads)] = time.monotonic()
+            children[_spawn(make_app, sock, threads, limits)] = time.monotonic()
     except _Stop:
         say("geomap: stopping the workers")
     finally:

@@ -182,7 +182,7 @@ def geonames() -> Response:
     started = time.perf_counter()
     geonameid = read_geonameid(_values())
     index = services().gazetteer
-    place = index.get(f"gn:{geonameid}")
+    place = index.by_geonameid(geonameid)
     if place is None:
         raise NotFoundError(f"Invalid GeoNames id {geonameid}: geomap's gazetteer has no place with this id")
     return _answer(with_parents(place, index), started)
