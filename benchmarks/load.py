@@ -1,7 +1,7 @@
 """Load benchmark of the service: 100,000 stored mentions, 50 concurrent clients, the map in Chromium.
 
     python benchmarks/load.py [--mentions 100000] [--clients 50] [--seconds 10] [--workers 2] [--threads 8]
-                              [--client-processes 2] [--data-dir DIR] [--only TEXT]
+                              [--client-processes 2] [--data-dir DIR] [--database URL] [--only TEXT]
 
 Fills a temporary store with synthetic mentions (real GeoNames cities,
 made-up articles), starts ``geomap serve --workers N`` (waitress) on
@@ -117,7 +117,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, threads: int, workers: int) -> tuple[subprocess.Popen, int]:
+def start_server(data_dir: Path, threads: int, workers: int, database: str = "") -> tuple[subprocess.Popen, int]:
     """``geomap serve`` with seeding off; tiles point at a closed loopback port (weight = geomap's own bytes)."""
     port, dead = free_port(), free_port()
     script = Path(sys.executable).parent / "geomap"
@@ -134,6 +134,8 @@ def start_server(data_dir: Path, threads: int, workers: int) -> tuple[subprocess
         f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png",
     ]
     env = {"GEOMAP_DATA_DIR": str(data_dir), "GEOMAP_SEED_ON_FIRST_RUN": "0", "PATH": "/usr/bin:/bin"}
+    if database:
+        env["GEOMAP_DATABASE_URL"] = database
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(120):
         try:
@@ -267,13 +269,15 @@ def hammer(
     }
 
 
-def in_process_cost(data_dir: Path, path: str = "/api/places", query: str = "limit=100", n: int = 3000) -> float:
+def in_process_cost(
+    data_dir: Path, path: str = "/api/places", query: str = "limit=100", n: int = 3000, database: str = ""
+) -> float:
     """Microseconds the app itself spends on one cached request (the WSGI call, no server, no socket)."""
     import io
 
     from geomap.web import create_app
 
-    app = create_app(load_settings(data_dir=data_dir, seed_on_first_run=False))
+    app = create_app(load_settings(data_dir=data_dir, database_url=database, seed_on_first_run=False))
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
@@ -354,10 +358,11 @@ def main() -> None:
         "--only", metavar="TEXT", help="run only the phases whose name contains TEXT ('map page': the browser)"
     )
     parser.add_argument("--data-dir", type=Path, help="reuse this data directory (filled on first use)")
+    parser.add_argument("--database", default="", metavar="URL", help="store in this database (e.g. PostgreSQL)")
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="geomap-load-"))
-    store = open_store(load_settings(data_dir=data_dir))
+    store = open_store(load_settings(data_dir=data_dir, database_url=args.database))
     if store.stats()["mentions"] < args.mentions:
         started = time.perf_counter()
         fill_store(store, args.mentions)
@@ -366,8 +371,10 @@ def main() -> None:
     store.close()
     print(f"store: {stats['articles']} articles, {stats['places']} places, {stats['mentions']} mentions")
 
-    print(f"one cached /api/places?limit=100 inside the app (no server): {in_process_cost(data_dir):.0f} µs")
-    proc, port = start_server(data_dir, args.threads, args.workers)
+    print(f"store backend: {stats['backend']}")
+    cost = in_process_cost(data_dir, database=args.database)
+    print(f"one cached /api/places?limit=100 inside the app (no server): {cost:.0f} µs")
+    proc, port = start_server(data_dir, args.threads, args.workers, args.database)
     try:
         rng = random.Random(1)
         places, lean = ["/api/places?limit=100"], ["/api/map"]

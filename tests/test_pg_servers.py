@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 
 from geomap.config import load_settings
+from geomap.gazetteer import get_gazetteer
 from geomap.models import Article, Mention, ParsedDocument, Place
 from geomap.store import open_store
 from geomap.web import create_app
@@ -42,6 +43,7 @@ def _add_kyiv(url: str, night: int) -> None:
         store.close()
 
 
+@pytest.mark.slow  # starts a PostgreSQL server
 @ON_POSTGRESQL
 def test_the_version_moves_with_every_write_transaction_and_only_then(database_url: str) -> None:
     _add_kyiv(database_url, 1)
@@ -58,6 +60,7 @@ def test_the_version_moves_with_every_write_transaction_and_only_then(database_u
         store.close()
 
 
+@pytest.mark.slow  # starts a PostgreSQL server
 @ON_POSTGRESQL
 def test_cached_answers_are_dropped_when_another_process_writes(database_url: str) -> None:
     _add_kyiv(database_url, 1)
@@ -121,6 +124,7 @@ class _Server:
 
 @pytest.fixture()
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[_Server, _Server]]:
+    get_gazetteer(load_settings())  # built (or rebuilt) here, not inside the first POST's parse
     _add_kyiv(database_url, 1)
     a = _Server(database_url, tmp_path / "a.log")
     try:

@@ -63,6 +63,7 @@ BOXES = [(-10.0, 30.0, 40.0, 60.0), (170.0, -50.0, -170.0, 50.0), (-180.0, 80.0,
 POINTS = [(50.45, 30.52, 2000.0), (0.0, 179.5, 1500.0), (89.0, 0.0, 800.0), (-20.0, -60.0, 5000.0), (10.0, 10.0, 1.0)]
 
 
+@pytest.mark.slow  # a store of 300 places per test, on SQLite and PostgreSQL
 @pytest.mark.parametrize("box", BOXES)
 def test_bbox_equals_a_direct_computation(store, box):
     expected = sorted(p.name for p in PLACES if _in_box(p, *box))
@@ -72,6 +73,7 @@ def test_bbox_equals_a_direct_computation(store, box):
         assert page.total == len(expected)
 
 
+@pytest.mark.slow  # a store of 300 places per test, on SQLite and PostgreSQL
 @pytest.mark.parametrize("point", POINTS)
 def test_near_lists_places_within_km_nearest_first(store, point):
     expected = _near(*point)
@@ -84,6 +86,7 @@ def test_near_lists_places_within_km_nearest_first(store, point):
         assert page.total == len(wanted)
 
 
+@pytest.mark.slow  # a store of 300 places per test, on SQLite and PostgreSQL
 def test_near_pages_and_combines_with_bbox(store):
     point = (-20.0, -60.0, 5000.0)
     everything = [p["name"] for p in store.places(Filters(near=point), limit=_PLACES).items]
@@ -94,6 +97,7 @@ def test_near_pages_and_combines_with_bbox(store):
     assert both == [n for n in everything if _in_box(next(p for p in PLACES if p.name == n), *box)]
 
 
+@pytest.mark.slow  # a store of 300 places per test, on SQLite and PostgreSQL
 def test_postgis_indexes_serve_bbox_and_near(database_url):
     if not database_url:
         pytest.skip("PostGIS is PostgreSQL's")
@@ -118,3 +122,12 @@ def test_bad_near_is_a_clear_input_error(raw):
 
 def test_near_is_read_from_text_parameters():
     assert Filters.from_args({"near": "50.45, 30.52, 100"}).near == (50.45, 30.52, 100.0)
+
+
+def test_map_command_takes_near_and_refuses_a_bad_one(tmp_path):
+    from click.testing import CliRunner
+
+    from geomap.cli import cli
+
+    result = CliRunner().invoke(cli, ["map", "-o", str(tmp_path / "m.html"), "--near", "50,30"])
+    assert result.exit_code != 0 and "near must be lat,lon,km" in str(result.exception)

@@ -133,6 +133,7 @@ def _worker_count(asked: int | None, settings: Settings, forks: bool) -> int:
 )
 @click.option("--q", "q", help="Part of a place name.")
 @click.option("--bbox", help="west,south,east,north in degrees.")
+@click.option("--near", help="lat,lon,km: places within km of the point.")
 @click.option("--country", help="Two-letter ISO country code.")
 @click.option("--kind", help="Kind of place (country, admin1, city, water...).")
 @click.option("--since", help="Articles published on or after this date (YYYY-MM-DD).")

@@ -159,7 +159,8 @@ def _ranked_places(f: Filters) -> tuple[Select, Select]:
     """Places by maintained counts (nearest first with ``near``): a read of the ranking index, and its count."""
     s = place_stats
     source = s.join(places, places.c.id == s.c.place_id)
-    conds = [s.c.all_kinds == f.demonyms, *_place_conds(f)]
+    place_conds = _place_conds(f)
+    conds = [s.c.all_kinds == f.demonyms, *place_conds]
     distance = _nearest_first(f)
     order = (distance[0].element,) if distance else (s.c.mentions.desc(),)
     stmt = (
@@ -168,7 +169,11 @@ def _ranked_places(f: Filters) -> tuple[Select, Select]:
         .where(*conds)
         .order_by(*order, s.c.place_id)
     )
-    count = select(func.count()).select_from(source if len(conds) > 1 else s).where(*conds)
+    if place_conds:  # counted from the places that pass (their indexes), each probing its counts by key
+        counted = exists().where(s.c.place_id == places.c.id, s.c.all_kinds == f.demonyms)
+        count = select(func.count()).select_from(places).where(*place_conds, counted)
+    else:
+        count = select(func.count()).select_from(s).where(*conds)
     return stmt, count
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -59,24 +59,57 @@ class VersionSource(Protocol):
 
 
 class PostgresVersion:
-    """The counter a PostgreSQL store keeps, read on the store's own connection pool (one query per call)."""
+    """The counter a PostgreSQL store keeps, read on connections held for it (one small query per call).
+
+    Each read takes an idle connection of its own (opened on demand, kept
+    until ``close``, in autocommit so no transaction stays open), so a cached
+    answer costs one round trip: no pool checkout, no pre-ping, no lock. A
+    connection that fails is dropped and the read says it cannot tell.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine: Engine | None = engine
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._all: list[Any] = []
+
+    def _connection(self) -> Any:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            assert self._engine is not None
+            conn = self._engine.raw_connection()
+            conn.driver_connection.autocommit = True  # type: ignore[union-attr]
+            with self._lock:
+                self._all.append(conn)
+            return conn
 
     def current(self) -> int | None:
-        engine = self._engine
-        if engine is None:
+        if self._engine is None:
             return None
         try:
-            with engine.connect() as conn:
-                value = conn.execute(text(_READ)).scalar()
+            conn = self._connection()
         except SQLAlchemyError:
-            return None  # cannot tell: the answer is computed, not cached
-        return None if value is None else int(value)
+            return None
+        try:
+            cursor = conn.cursor()
+            cursor.execute(_READ)
+            row = cursor.fetchone()
+            cursor.close()
+        except Exception:  # a broken connection: drop it, compute the answer uncached
+            with self._lock:
+                self._all.remove(conn)
+            conn.invalidate()
+            return None
+        self._idle.put(conn)
+        return None if row is None else int(row[0])
 
     def close(self) -> None:
         self._engine = None
+        with self._lock:
+            held, self._all = self._all, []
+        for conn in held:
+            conn.invalidate()  # autocommit was switched on: never hand it back to the pool
 
 
 def version_source(engine: Engine, counts_writes: bool) -> VersionSource:
