@@ -52,6 +52,8 @@ def article_from_json(body: dict[str, Any]) -> Article:
     """An ``Article`` from ``{title, text, url, published, source}``; ``published`` is ISO 8601."""
     published_raw = text_field(body, "published")
     published = None
+    if published_raw is not None and not published_raw.strip():
+        raise InputError("'published' is empty: give an ISO 8601 time, or null when it is not known", status=422)
     if published_raw:
         try:
             published = datetime.fromisoformat(published_raw.strip())

@@ -13,6 +13,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from ..models import KINDS
+from ..store import MAX_SOURCE_CHARS
+from ..textparams import BOOLEAN_WORDS
+from .params import MAX_OFFSET
 from .services import services
 
 __all__ = ["openapi", "openapi_spec", "served_spec"]
@@ -20,7 +23,15 @@ __all__ = ["openapi", "openapi_spec", "served_spec"]
 openapi = Blueprint("openapi", __name__)
 
 
+# Text a request may carry: anything but NUL (refused with 400 everywhere); NON_BLANK: with a visible character too.
+NO_NUL = "^[^\\x00]*$"
+NON_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)\s*"
+
+
 def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
+    if typ == "string" and "enum" not in schema and "format" not in schema:
+        schema = {"pattern": NO_NUL, **schema}
     return {
         "name": name,
         "in": "query",
@@ -32,8 +43,13 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
-    _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
-    _q("country", "string", "Two-letter ISO country code, e.g. UA."),
+    _q(
+        "bbox",
+        "string",
+        "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian).",
+        pattern=f"^(\\s*|{NUMBER}(,{NUMBER}){{3}})$",
+    ),
+    _q("country", "string", "Two-letter ISO country code, e.g. UA.", pattern="^\\s*([A-Za-z]{2})?\\s*$"),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
     _q("since", "string", "Articles published on or after this date (YYYY-MM-DD or ISO 8601).", format="date-time"),
     _q(
@@ -50,7 +66,7 @@ FILTERS = [
 def _paging(default: int, maximum: int) -> list[dict[str, Any]]:
     return [
         _q("limit", "integer", f"Items per page, 1..{maximum} (default {default}).", minimum=1, maximum=maximum),
-        _q("offset", "integer", "Items to skip (default 0).", minimum=0),
+        _q("offset", "integer", "Items to skip (default 0).", minimum=0, maximum=MAX_OFFSET),
     ]
 
 
@@ -69,11 +85,20 @@ ARTICLE_BODY = {
     "type": "object",
     "required": ["text"],
     "properties": {
-        "text": {"type": "string", "description": "The article text."},
-        "title": {"type": "string"},
-        "url": {"type": "string", "description": "Link to the article; shown as a link only for http(s)."},
-        "published": {"type": "string", "format": "date-time", "description": "ISO 8601 publication time."},
-        "source": {"type": "string", "description": "Publisher name."},
+        "text": {"type": "string", "pattern": NON_BLANK, "description": "The article text."},
+        "title": {"type": "string", "nullable": True},
+        "url": {
+            "type": "string",
+            "nullable": True,
+            "description": "Link to the article; shown as a link only for http(s).",
+        },
+        "published": {
+            "type": "string",
+            "nullable": True,
+            "format": "date-time",
+            "description": "ISO 8601 publication time.",
+        },
+        "source": {"type": "string", "nullable": True, "maxLength": MAX_SOURCE_CHARS, "description": "Publisher name."},
     },
 }
 
@@ -207,7 +232,10 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                                 "schema": {
                                     "type": "object",
                                     "required": ["text"],
-                                    "properties": {"text": {"type": "string"}, "title": {"type": "string"}},
+                                    "properties": {
+                                        "text": {"type": "string", "pattern": NON_BLANK},
+                                        "title": {"type": "string", "nullable": True},
+                                    },
                                 }
                             }
                         },
@@ -221,8 +249,8 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "Look a place name up in the gazetteer.",
                     {"200": _resp("Matching places, best first."), **ERRORS_READ},
                     parameters=[
-                        {**_q("q", "string", "The name to look up."), "required": True},
-                        _q("limit", "integer", "Results at most, 1..50 (default 5)."),
+                        {**_q("q", "string", "The name to look up.", pattern=NON_BLANK), "required": True},
+                        _q("limit", "integer", "Results at most, 1..50 (default 5).", minimum=1, maximum=50),
                         _q("country", "string", "Only places in these countries (ISO codes, comma-separated)."),
                     ],
                 )
@@ -245,7 +273,10 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                                 "schema": {
                                     "type": "object",
                                     "required": ["q"],
-                                    "properties": {"q": {"type": "string"}, "replaceAllDemonyms": {"type": "boolean"}},
+                                    "properties": {
+                                        "q": {"type": "string", "pattern": NON_BLANK},
+                                        "replaceAllDemonyms": {"type": "string", "enum": list(BOOLEAN_WORDS)},
+                                    },
                                 }
                             }
                         },
@@ -257,7 +288,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "The same, with q in the query string.",
                     {"200": _resp("CLIFF's response."), **ERRORS_PARSE},
                     parameters=[
-                        {**_q("q", "string", "The text to parse."), "required": True},
+                        {**_q("q", "string", "The text to parse.", pattern=NON_BLANK), "required": True},
                         _q("replaceAllDemonyms", "boolean", "Include demonyms."),
                     ],
                     **_secured(parse_key),
