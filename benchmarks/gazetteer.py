@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 
 from geomap.config import load_settings
-from geomap.gazetteer import PlaceIndex, build_index, get_gazetteer
+from geomap.gazetteer import CompactPlaceIndex, build_index, get_gazetteer
 
 _LOAD = """
 import sys, time
 t = time.perf_counter()
-from geomap.gazetteer import PlaceIndex
-g = PlaceIndex(sys.argv[1])
+from geomap.gazetteer import CompactPlaceIndex
+g = CompactPlaceIndex.load(sys.argv[1])
 print(time.perf_counter() - t, len(g))
 """
 
@@ -41,7 +41,7 @@ def cold_load(directory: Path, runs: int) -> list[float]:
     return out
 
 
-def query_mix(gaz: PlaceIndex, n: int, seed: int = 1) -> list[str]:
+def query_mix(gaz: CompactPlaceIndex, n: int, seed: int = 1) -> list[str]:
     """Names as text would give them: indexed names in mixed case, variants, and misses."""
     rng = random.Random(seed)
     names = []
@@ -96,7 +96,7 @@ def main() -> None:
             f"(min {min(loads):.3f}, max {max(loads):.3f}; import + unpickle in a fresh interpreter)"
         )
         t = time.perf_counter()
-        gaz = PlaceIndex(directory)
+        gaz = CompactPlaceIndex.load(directory)
         print(f"warm load:        {time.perf_counter() - t:8.3f} s (this process)")
         print(f"places:           {len(gaz):8,d}   names: {gaz.info()['names']:,}")
         queries = query_mix(gaz, args.lookups)

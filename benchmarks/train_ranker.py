@@ -1,7 +1,7 @@
-"""Fit the resolver's ranking weights (``geomap.resolve.ranker.WEIGHTS``) on gold corpora.
+"""Fit a weighted-sum ranker (``geomap.resolve.ranker.WeightedSum``) on gold corpora.
 
     python benchmarks/train_ranker.py ../shared/eval/LGL.jsonl [MORE.jsonl ...] [--heldout OTHER.jsonl]
-        [--l2 0.1 1 10 100] [--towards hand|zero] [--rounds 1] [--limit N]
+        [--l2 0.1 1 10 100] [--towards hand|zero] [--rounds 1] [--limit N] [--out weights.json]
 
 The gold spans of each corpus are resolved by the real geoparser (both passes,
 one sense per document), keeping every candidate of every mention with the
@@ -18,9 +18,10 @@ Pass two's features (nearness, the list's levels...) depend on what pass one
 chose with the weights in use, so ``--rounds 2`` re-resolves with the weights
 just fitted and fits again. Prints the mentions used, the offline top-1 accuracy
 of the hand and the learned weights (training corpus, and ``--heldout`` when
-given) and the learned weights as a Python dict to paste into ``WEIGHTS``.
-Offline accuracy only guides: the figures that count come from
-``geomap evaluate CORPUS --gold-spans`` with the weights in place.
+given) and the learned weights; ``--out`` writes them as JSON, which the
+geoparser uses with ``GEOMAP_RANKER_WEIGHTS=weights.json`` (nothing in
+``geomap/resolve/`` is edited). Offline accuracy only guides: the figures that
+count come from ``geomap evaluate CORPUS --gold-spans`` with the weights in place.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
@@ -38,11 +40,9 @@ from geomap.evaluate import ACC_KM, GoldDocument, GoldToponym, Prediction, error
 from geomap.models import Candidate
 from geomap.pipeline import Geoparser
 from geomap.resolve.candidates import MAX_CANDIDATES
-from geomap.resolve.ranker import WEIGHTS
+from geomap.resolve.ranker import FEATURES, WEIGHTS, WeightedSum
 
 __all__ = ["FEATURES", "Choices", "is_right", "training_geoparser", "collect", "fit", "cross_validate", "top1"]
-
-FEATURES: tuple[str, ...] = tuple(WEIGHTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +84,15 @@ def is_right(c: Candidate, gold: GoldToponym) -> bool:
     return error_km(gold, p) <= ACC_KM
 
 
-def training_geoparser() -> Geoparser:
-    """A loaded geoparser whose mentions keep every ranked candidate, not only the top five."""
-    return Geoparser(load_settings(), alternatives=MAX_CANDIDATES).load()
+def training_geoparser(weights: Mapping[str, float], like: Geoparser | None = None) -> Geoparser:
+    """A loaded geoparser ranking with ``weights`` whose mentions keep every ranked candidate.
+
+    ``like``: a geoparser whose place index to share (each round re-resolves with new weights).
+    """
+    gazetteer = like.gazetteer if like is not None else None
+    return Geoparser(
+        load_settings(), gazetteer=gazetteer, alternatives=MAX_CANDIDATES, ranker=WeightedSum(weights)
+    ).load()
 
 
 def collect(gp: Geoparser, docs: Sequence[GoldDocument]) -> Choices:
@@ -189,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     ap.add_argument("--rounds", type=int, default=1, help="fit, re-resolve with the fitted weights, fit again")
     ap.add_argument("--limit", type=int, help="only the first N documents of each corpus")
+    ap.add_argument("--out", type=Path, help="write the learned weights here as JSON (for GEOMAP_RANKER_WEIGHTS)")
     args = ap.parse_args(argv)
     try:
         _train(args)
@@ -199,8 +206,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _train(args: argparse.Namespace) -> None:
     train = [d for path in args.corpora for d in load_corpus(path, limit=args.limit)]
     heldout = load_corpus(args.heldout, limit=args.limit) if args.heldout else []
-    gp = training_geoparser()
     hand = dict(WEIGHTS)
+    gp = training_geoparser(hand)
     towards = hand if args.towards == "hand" else None
     if heldout:
         ho_hand = collect(gp, heldout)
@@ -210,7 +217,8 @@ def _train(args: argparse.Namespace) -> None:
         )
     learned = hand
     for n in range(1, args.rounds + 1):
-        WEIGHTS.update(learned)  # resolve with the latest weights: pass two's features depend on them
+        if learned is not hand:  # resolve with the latest weights: pass two's features depend on them
+            gp = training_geoparser(learned, like=gp)
         ch = collect(gp, train)
         print(f"round {n}: {len(ch)} mentions with a right and a wrong candidate")
         l2 = args.l2[0]
@@ -221,13 +229,12 @@ def _train(args: argparse.Namespace) -> None:
         learned = fit(ch, l2=l2, towards=towards)
         print(f"  l2 {l2:g}; offline top-1 on training: hand {top1(ch, hand):.4f}, learned {top1(ch, learned):.4f}")
         if heldout:
-            WEIGHTS.update(learned)
-            print(f"  held out: learned top-1 {top1(collect(gp, heldout), learned):.4f}")
-    WEIGHTS.update(hand)
-    print("WEIGHTS = {")
-    for k, v in learned.items():
-        print(f'    "{k}": {v},')
-    print("}")
+            ho = collect(training_geoparser(learned, like=gp), heldout)
+            print(f"  held out: learned top-1 {top1(ho, learned):.4f}")
+    print("learned weights: " + ", ".join(f"{k} {v:g}" for k, v in learned.items()))
+    if args.out:
+        WeightedSum(learned).to_json(args.out)
+        print(f"wrote {args.out} (use it with GEOMAP_RANKER_WEIGHTS={args.out})")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ class Settings:
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
     seed_on_first_run: bool = True
     gazetteer_dir: Path | None = None  # None: data_dir / "gazetteer"
+    dask_scheduler: str = ""  # e.g. "tcp://10.0.0.5:8786": ingest and extract parse on that Dask cluster
+    ranker: str = "weighted"  # a built-in ranker or a "geomap.rankers" entry point
+    ranker_weights: Path | None = None  # JSON weights for the "weighted" ranker (None: the hand weights)
+    place_index: str = "compact"  # entry-point name in the "geomap.place_indexes" group (geomap.gazetteer.registry)
+    cliff_extract: bool = False  # CLIFF's extract?url=: the server fetches URLs for clients (needs api_key)
 
     @property
     def gazetteer_path(self) -> Path:
@@ -81,8 +86,11 @@ def _flag(value: str) -> bool:
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_DATA_DIR": ("data_dir", Path),
     "GEOMAP_GAZETTEER_DIR": ("gazetteer_dir", Path),
+    "GEOMAP_PLACE_INDEX": ("place_index", str),
     "GEOMAP_DATABASE_URL": ("database_url", str),
     "GEOMAP_SPACY_MODEL": ("spacy_model", str),
+    "GEOMAP_RANKER": ("ranker", str),
+    "GEOMAP_RANKER_WEIGHTS": ("ranker_weights", Path),
     "GEOMAP_ONLINE_GEOCODER": ("online_geocoder", str),
     "GEOMAP_API_KEY": ("api_key", str),
     "GEOMAP_MAX_REQUEST_BYTES": ("max_request_bytes", int),
@@ -95,8 +103,13 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "GEOMAP_CHANNEL_TIMEOUT": ("channel_timeout", int),
     "GEOMAP_TILES": ("tiles", str),
     "GEOMAP_TILES_ATTRIBUTION": ("tiles_attribution", str),
+    "GEOMAP_DASK_SCHEDULER": ("dask_scheduler", str),
     "GEOMAP_SEED_ON_FIRST_RUN": ("seed_on_first_run", _flag),
+    "GEOMAP_CLIFF_EXTRACT": ("cliff_extract", lambda v: v.lower() in {"1", "true", "yes"}),
 }
+
+
+_PATHS = frozenset({"data_dir", "gazetteer_dir", "ranker_weights"})
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -115,5 +128,5 @@ def load_settings(**overrides: Any) -> Settings:
         if name not in known:
             raise ConfigError(f"unknown setting {name!r}")
         if value is not None:
-            values[name] = Path(value) if name in {"data_dir", "gazetteer_dir"} else value
+            values[name] = Path(value) if name in _PATHS else value
     return replace(Settings(), **values)

@@ -86,17 +86,23 @@ class ResolutionScores:
     mean_km: float
     median_km: float
     auc: float
+    exact_id: float = 0.0  # share of the n_id gold toponyms with a GeoNames id that got exactly that id
+    n_id: int = 0
 
     @classmethod
-    def from_errors(cls, errors: Sequence[float]) -> ResolutionScores:
+    def from_errors(cls, errors: Sequence[float], id_hits: Sequence[bool] = ()) -> ResolutionScores:
+        """Summary of km errors and, for gold toponyms that carry a GeoNames id, whether it was matched."""
+        exact = sum(id_hits) / len(id_hits) if id_hits else 0.0
         if not errors:
-            return cls(0, 0.0, 0.0, 0.0, 0.0)
+            return cls(0, 0.0, 0.0, 0.0, 0.0, exact, len(id_hits))
         return cls(
             n=len(errors),
             acc161=sum(e <= ACC_KM for e in errors) / len(errors),
             mean_km=statistics.fmean(errors),
             median_km=statistics.median(errors),
             auc=_auc(errors),
+            exact_id=exact,
+            n_id=len(id_hits),
         )
 
 
@@ -118,7 +124,8 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         def res(r: ResolutionScores | None) -> dict[str, float] | None:
-            return None if r is None else {k: getattr(r, k) for k in ("n", "acc161", "mean_km", "median_km", "auc")}
+            keys = ("n", "acc161", "mean_km", "median_km", "auc", "exact_id", "n_id")
+            return None if r is None else {k: getattr(r, k) for k in keys}
 
         return {
             "documents": self.documents,
@@ -215,9 +222,10 @@ def _auc(errors: Sequence[float]) -> float:
 def resolution_scores(
     pairs: Iterable[tuple[GoldToponym, Prediction | None]], *, recognised_only: bool
 ) -> ResolutionScores:
-    """Errors over gold toponyms with coordinates; misses are skipped or count as the maximum."""
-    errors = [error_km(g, p) for g, p in pairs if g.lat is not None and (p is not None or not recognised_only)]
-    return ResolutionScores.from_errors(errors)
+    """Errors over gold toponyms with coordinates; misses are skipped or count as the maximum (and a wrong id)."""
+    scored = [(g, p) for g, p in pairs if g.lat is not None and (p is not None or not recognised_only)]
+    id_hits = [p is not None and p.geonameid == g.geonameid for g, p in scored if g.geonameid is not None]
+    return ResolutionScores.from_errors([error_km(g, p) for g, p in scored], id_hits)
 
 
 def score(
@@ -268,13 +276,16 @@ def format_scores(scores: Scores, *, name: str = "") -> str:
         f"corpus {name}: {scores.documents} documents, {scores.gold} gold toponyms, "
         f"{scores.predicted} predicted, {scores.matched} matched",
         f"recognition   P {scores.precision:.3f}  R {scores.recall:.3f}  F1 {scores.f1:.3f}",
-        "resolution    n      Acc@161  mean km  median km  AUC",
+        "resolution    n      Acc@161  mean km  median km  AUC    exact id (n)",
     ]
     rows = [("recognised", scores.recognised), ("end to end", scores.end_to_end)]
     if scores.gold_spans is not None:
         rows.append(("gold spans", scores.gold_spans))
     for label, r in rows:
-        lines.append(f"{label:<13} {r.n:<6} {r.acc161:.3f}    {r.mean_km:<8.1f} {r.median_km:<10.1f} {r.auc:.3f}")
+        lines.append(
+            f"{label:<13} {r.n:<6} {r.acc161:.3f}    {r.mean_km:<8.1f} {r.median_km:<10.1f} {r.auc:.3f}  "
+            + (f"{r.exact_id:.3f} ({r.n_id})" if r.n_id else "-")  # "-": the gold gives no GeoNames ids
+        )
     return "\n".join(lines)
 
 

@@ -11,9 +11,8 @@ The spaCy model and the gazetteer load on first use. Offsets in every
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from spacy.language import Language
 
@@ -21,11 +20,12 @@ from .config import Settings, load_settings
 from .errors import InputError
 from .gazetteer import PlaceIndex, get_gazetteer
 from .models import Candidate, ParsedDocument
-from .recognise import Found, Recogniser
-from .recognise.finder import DATELINE, DATELINE_WINDOW, sentence_bounds
-from .recognise.lexicon import get_lexicon
+from .parallel import batched, pipelined, worker_pool
+from .recognise import Recogniser
+from .recognise.entities import Entity, named_entities
 from .recognise.model import load_pipeline
 from .resolve import Resolver
+from .resolve.ranker import Ranker, load_ranker
 from .resolve.resolver import ALTERNATIVES
 
 __all__ = ["Geoparser", "parse", "parse_many", "default_geoparser"]
@@ -54,9 +54,12 @@ class Geoparser:
         nlp: Language | None = None,
         landmarks: bool = False,
         alternatives: int = ALTERNATIVES,
+        ranker: Ranker | None = None,
     ) -> None:
-        """``alternatives``: how many ranked candidates each mention keeps (training the ranker wants all)."""
+        """``alternatives``: how many ranked candidates each mention keeps (training the ranker wants all);
+        ``ranker``: scores candidates (default: the one ``settings.ranker`` names)."""
         self.settings = settings or load_settings()
+        self.ranker = ranker
         self._gazetteer = gazetteer
         self._nlp = nlp
         self.landmarks = landmarks
@@ -86,10 +89,15 @@ class Geoparser:
             if self._recogniser is None or self._resolver is None:
                 nlp = self._nlp or load_pipeline(self.settings)
                 self._nlp = nlp
+                self.ranker = self.ranker or load_ranker(self.settings)
                 self._resolver = Resolver(
-                    self.gazetteer, self.lookup, landmarks=self.landmarks, alternatives=self.alternatives
+                    self.gazetteer,
+                    self.lookup,
+                    landmarks=self.landmarks,
+                    alternatives=self.alternatives,
+                    ranker=self.ranker,
                 )
-                self._recogniser = Recogniser(nlp, self.lookup, get_lexicon())
+                self._recogniser = Recogniser(nlp, self.lookup)
             return self._recogniser, self._resolver
 
     def load(self) -> Geoparser:
@@ -105,17 +113,21 @@ class Geoparser:
         """Parse a stream of texts in order; ``n_process`` > 1 parses in worker processes."""
         if n_process < 1 or batch_size < 1:
             raise InputError("n_process and batch_size must be at least 1")
+        checked = (_check_text(t) for t in texts)
         if n_process == 1:
-            batch: list[str] = []
-            for text in texts:
-                batch.append(_check_text(text))
-                if len(batch) >= batch_size:
-                    yield from self._parse_batch(batch, [None] * len(batch), batch_size=batch_size)
-                    batch = []
-            if batch:
+            for batch in batched(checked, batch_size):
                 yield from self._parse_batch(batch, [None] * len(batch), batch_size=batch_size)
             return
-        yield from _parallel(self, texts, n_process, batch_size)
+        pool = worker_pool(
+            n_process,
+            _init_worker,
+            forked_args=(self, self.settings, self.landmarks),
+            spawned_args=(None, self.settings, self.landmarks),
+            before_fork=self.load,
+        )
+        with pool as executor:
+            for _, docs in pipelined(executor, _work, batched(checked, batch_size), ahead=2 * n_process):
+                yield from docs
 
     def _parse_batch(
         self, texts: Sequence[str], titles: Sequence[str | None], *, batch_size: int
@@ -131,26 +143,24 @@ class Geoparser:
         for i, text in enumerate(texts):
             yield results.get(i) or _empty(text, titles[i])
 
+    def entities(self, text: str, labels: Collection[str]) -> list[Entity]:
+        """NER entities of ``text`` with these labels ("PERSON", "ORG"), over the whole text (CLIFF's people)."""
+        self._parts()
+        assert self._nlp is not None
+        return named_entities(self._nlp, _check_text(text), labels)
+
     def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
-        """Resolve exactly the given character spans (gold-span evaluation): no recognition."""
+        """Resolve exactly the given character spans (gold-span evaluation), with the whole text as evidence.
+
+        The rest of the text is recognised too, and the places it names count as context ("Santa Maria
+        ... in Santa Barbara County"), but only the given spans are returned.
+        """
         text = _check_text(text)
         recogniser, resolver = self._parts()
-        lexicon = recogniser.lexicon
-        dateline = DATELINE.search(text, 0, DATELINE_WINDOW)
-        found = []
-        for start, end in sorted(set(spans)):
-            if not 0 <= start < end <= len(text):
-                raise InputError(f"span ({start}, {end}) is outside the text (length {len(text)})")
-            surface = text[start:end]
-            ref = lexicon.demonyms.get(surface) or lexicon.abbreviations.get(surface)
-            f = Found(start, end, surface, "gold", sentence=sentence_bounds(text, start, end))
-            if ref is not None:
-                f.kind = "demonym" if surface in lexicon.demonyms else "toponym"
-                f.lookup, f.country = ref.place, ref.country
-            if dateline is not None and dateline.start("place") == start:
-                f.source = "dateline"
-            found.append(f)
-        mentions, focus = resolver.resolve(text, found)
+        given = recogniser.given(text, spans)
+        recognised = next(recogniser.recognise_many([text], batch_size=1)) if text.strip() else []
+        others = [f for f in recognised if not any(f.start < g.end and g.start < f.end for g in given)]
+        mentions, focus = resolver.resolve(text, given, evidence=others)
         return ParsedDocument(text=text, mentions=mentions, focus=focus)
 
 
@@ -160,6 +170,7 @@ _WORKER: Geoparser | None = None
 
 
 def _init_worker(parent: Geoparser | None, settings: Settings, landmarks: bool) -> None:
+    """Worker set-up: the parent's loaded geoparser (fork) or a new one (spawn)."""
     global _WORKER
     _WORKER = parent if parent is not None else Geoparser(settings, landmarks=landmarks)
 
@@ -167,36 +178,6 @@ def _init_worker(parent: Geoparser | None, settings: Settings, landmarks: bool) 
 def _work(batch: list[str]) -> list[ParsedDocument]:
     assert _WORKER is not None
     return list(_WORKER._parse_batch(batch, [None] * len(batch), batch_size=len(batch)))
-
-
-def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for text in texts:
-        batch.append(_check_text(text))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _parallel(gp: Geoparser, texts: Iterable[str], n_process: int, batch_size: int) -> Iterator[ParsedDocument]:
-    """Batches parsed in a process pool, results in input order.
-
-    With fork the workers inherit the parent's loaded model and gazetteer
-    (loaded first here), so they start instantly and share the index's memory.
-    """
-    methods = mp.get_all_start_methods()
-    if "fork" in methods:
-        gp.load()
-        ctx = mp.get_context("fork")
-        args = (gp, gp.settings, gp.landmarks)
-    else:
-        ctx = mp.get_context("spawn")
-        args = (None, gp.settings, gp.landmarks)
-    with ctx.Pool(n_process, initializer=_init_worker, initargs=args) as pool:
-        for docs in pool.imap(_work, _batches(texts, batch_size)):
-            yield from docs
 
 
 _DEFAULT: Geoparser | None = None

@@ -19,6 +19,7 @@ __all__ = [
     "parse_int",
     "parse_choice",
     "parse_bbox",
+    "parse_near",
     "parse_time",
     "text_param",
 ]
@@ -86,6 +87,27 @@ def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     if south > north:
         raise InputError(f"{hint}; south must not exceed north (west > east crosses the antimeridian)")
     return west, south, east, north
+
+
+# Half the Earth's circumference: every place lies within this many km of any point.
+MAX_NEAR_KM = 20_016
+
+
+def parse_near(raw: str) -> tuple[float, float, float]:
+    """``lat,lon,km``: a point in degrees and a radius in kilometres (above 0, at most half the globe)."""
+    hint = "near must be lat,lon,km (a point in degrees and a radius in km), e.g. near=50.45,30.52,100"
+    parts = raw.split(",")
+    if len(parts) != 3:
+        raise InputError(f"{hint}; got {raw!r}")
+    try:
+        lat, lon, km = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"{hint}; got {raw!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(f"{hint}; latitudes lie in -90..90 and longitudes in -180..180")
+    if not 0 < km <= MAX_NEAR_KM:
+        raise InputError(f"{hint}; km must be above 0 and at most {MAX_NEAR_KM}")
+    return lat, lon, km
 
 
 def parse_time(raw: str, name: str, *, end_of_day: bool) -> datetime:

@@ -1,8 +1,9 @@
 /* geomap map layer: loads places as GeoJSON, clusters them, builds popups.
- * geomap.init(map, tileLayer, geomap.options(id)) is called by the page Folium renders;
+ * geomap.init(map, geomap.options(id)) is called by the page Folium renders;
  * the options come from a JSON data block (never from a template).
  * options: live (bool), dataUrl, placeUrl, exportUrl, docsUrl, filters,
- * data (inline FeatureCollection in the export), generated, note. */
+ * data (inline FeatureCollection in the export), generated, note, tiles (see geomap-tiles.js),
+ * attribution. */
 (function () {
   "use strict";
 
@@ -100,8 +101,10 @@
     return node ? JSON.parse(node.textContent) : {};
   };
 
-  gm.init = function (map, tiles, opts) {
+  gm.init = function (map, opts) {
     var state = { filters: opts.filters || {}, fitted: false };
+    var tiles = gm.baseLayers(map, opts.tiles);
+    if (opts.attribution) { map.attributionControl.addAttribution(opts.attribution); }
     // Clustering stops at city scale: fewer zoom levels to index keeps 10,000 places fast to load.
     map.setMinZoom(2);
     var cluster = L.markerClusterGroup({
@@ -128,7 +131,8 @@
         var left = total - shown;
         if (left <= 0) { return; }
         if (!opts.live) {
-          more.textContent = "\u2026 and " + left + " more " + (left === 1 ? "mention" : "mentions") + " (not included in this export)";
+          left = total - list.children.length;  // the export counts articles
+          if (left > 0) { more.textContent = "\u2026 and " + left + " more " + (left === 1 ? "article" : "articles") + " (not included in this export)"; }
           return;
         }
         var button = gm.el("button", { type: "button", text: "More (" + left + ")" });
@@ -154,7 +158,7 @@
       if (p.preview) {
         appendMentions(list, p.preview.items);
         shown = p.preview.items.length;
-        showMore(p.preview.total);
+        showMore(p.preview.articles);
       } else {
         load();
       }

@@ -17,6 +17,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from small_index import small_index as build_small_index
+
+from geomap.gazetteer import CompactPlaceIndex
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -31,6 +34,12 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)
     monkeypatch.delenv("GEOMAP_API_KEY", raising=False)
+
+
+@pytest.fixture(scope="session")
+def small_index() -> CompactPlaceIndex:
+    """A twenty-place index in memory (tests/small_index.py): ranking tests without the full index or spaCy."""
+    return build_small_index()
 
 
 @pytest.fixture(scope="session")

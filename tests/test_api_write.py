@@ -1,4 +1,4 @@
-"""Endpoints that geoparse, with the real spaCy model and gazetteer: store, extract, CLIFF, geocode."""
+"""Endpoints that geoparse, with the real spaCy model and gazetteer: store, extract, geocode (CLIFF: test_cliff*.py)."""
 
 from __future__ import annotations
 
@@ -60,26 +60,6 @@ def test_extract_does_not_store(client: FlaskClient) -> None:
         "/api/extract?alternatives=true", json={"text": "Talks in Geneva."}, headers=AUTH
     ).get_json()
     assert "alternatives" in with_alts["mentions"][0]
-
-
-def test_cliff_parse_text_shape(client: FlaskClient) -> None:
-    resp = client.post("/parse/text", data={"q": TEXT}, headers=AUTH)
-    assert resp.status_code == 200
-    body = resp.get_json()
-    assert body["status"] == "ok" and isinstance(body["milliseconds"], int) and body["version"]
-    places = body["results"]["places"]
-    assert set(places["focus"]) == {"countries", "states", "cities"}
-    mentions = places["mentions"]
-    for m in mentions:
-        assert TEXT[m["source"]["charIndex"] :].startswith(m["source"]["string"])
-        assert {"id", "name", "lat", "lon", "countryCode", "featureClass", "featureCode", "confidence"} <= set(m)
-    by_name = {m["name"]: m for m in mentions}
-    assert by_name["Kharkiv"]["id"] == 706483 and by_name["Kharkiv"]["countryCode"] == "UA"
-    assert by_name["Kharkiv"]["countryGeoNameId"] == 690791  # Ukraine's GeoNames id, as CLIFF gives it
-    assert "Russia" not in by_name  # a demonym: CLIFF leaves it out by default
-    with_demonyms = client.post("/parse/text", data={"q": TEXT, "replaceAllDemonyms": "true"}, headers=AUTH).get_json()
-    assert "Russia" in {m["name"] for m in with_demonyms["results"]["places"]["mentions"]}
-    assert any(c["countryCode"] == "UA" for c in places["focus"]["countries"])
 
 
 def test_geocode(client: FlaskClient) -> None:

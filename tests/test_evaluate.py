@@ -16,6 +16,7 @@ from geomap.evaluate import (
     GoldDocument,
     GoldToponym,
     Prediction,
+    format_scores,
     load_corpus,
     match_spans,
     score,
@@ -67,6 +68,20 @@ def test_scores_computed_by_hand() -> None:
     assert e.median_km == pytest.approx(1.5 * KM_PER_DEGREE, rel=1e-4)
 
 
+def test_exact_id_accuracy_counts_only_gold_with_an_id() -> None:
+    # A: right id, far away; B: right point, wrong id; C: gold without an id; D: missed.
+    docs = [
+        GoldDocument("1", "", (_gold(0, 1, 0, 0, 1), _gold(2, 3, 0, 0, 2), _gold(4, 5, 0, 0), _gold(6, 7, 0, 0, 4)))
+    ]
+    preds = [[Prediction(0, 1, 80, 80, 1), Prediction(2, 3, 0, 0, 3), Prediction(4, 5, 0, 0, 9)]]
+    s = score(docs, preds, preds)
+    assert (s.recognised.exact_id, s.recognised.n_id) == (0.5, 2)
+    assert (s.end_to_end.n_id, s.end_to_end.acc161) == (3, 0.75)
+    assert s.end_to_end.exact_id == pytest.approx(1 / 3)
+    assert s.gold_spans is not None and s.gold_spans.exact_id == pytest.approx(1 / 3)
+    assert "exact id (n)" in format_scores(s) and "0.333 (3)" in format_scores(s)
+
+
 def test_load_corpus_reads_jsonl_and_single_objects(tmp_path: Path) -> None:
     line = {"id": "a", "text": "Paris\u2028is", "toponyms": [{"start": 0, "end": 5, "lat": None, "lon": None}]}
     (tmp_path / "c.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n" + json.dumps(line) + "\n")
@@ -109,7 +124,15 @@ def test_evaluate_command_on_a_corpus_scored_by_hand(tmp_path: Path) -> None:
     assert (s["gold"], s["predicted"], s["matched"]) == (4, 3, 3)
     assert (s["precision"], s["recall"]) == (1.0, 0.75)
     assert s["f1"] == pytest.approx(6 / 7)
-    assert s["recognised"] == {"n": 3, "acc161": 1.0, "mean_km": 0.0, "median_km": 0.0, "auc": 0.0}
+    assert s["recognised"] == {
+        "n": 3,
+        "acc161": 1.0,
+        "mean_km": 0.0,
+        "median_km": 0.0,
+        "auc": 0.0,
+        "exact_id": 1.0,
+        "n_id": 3,
+    }
     e2e = s["end_to_end"]
     assert (e2e["n"], e2e["acc161"], e2e["median_km"]) == (4, 0.75, 0.0)
     assert e2e["mean_km"] == pytest.approx(MAX_ERROR_KM / 4)

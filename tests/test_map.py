@@ -8,7 +8,8 @@ import re
 from geomap.config import load_settings
 from geomap.map.assets import PAGE_CSS, PAGE_JS, inline_css
 from geomap.map.build import build_map, render_map
-from geomap.map.features import places_csv, script_json
+from geomap.map.features import script_json
+from geomap.map.formats import csv_stream
 
 
 def test_live_map_links_local_assets_in_order() -> None:
@@ -41,5 +42,5 @@ def test_options_reach_the_page_escaped() -> None:
 
 
 def test_csv_neutralises_formulas() -> None:
-    rows = places_csv([{"id": "x", "name": '=HYPERLINK("http://evil")', "lat": 1.0, "lon": 2.0, "mentions": 3}])
+    rows = "".join(csv_stream("places", [{"id": "x", "name": '=HYPERLINK("http://evil")', "lat": 1.0, "lon": 2.0}]))
     assert rows.splitlines()[1].startswith("x,\"'=HYPERLINK(")

@@ -71,6 +71,8 @@ def test_serve_on_busy_port_is_one_line_error(tmp_path: Path, monkeypatch) -> No
         result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "Traceback" not in result.output
+    assert f"geomap: database: sqlite:///{tmp_path / 'geomap.sqlite'} (set by GEOMAP_DATA_DIR)" in result.output
+    assert "geomap: place index: " in result.output
 
 
 def test_map_to_unwritable_path_is_one_line_error(tmp_path: Path) -> None:

@@ -281,7 +281,7 @@ def test_upgrade_from_version_1(database_url, tmp_path):
     engine.dispose()
 
     store = open_store(load_settings(database_url=url))
-    assert store.stats()["schema_version"] == SCHEMA_VERSION == 3
+    assert store.stats()["schema_version"] == SCHEMA_VERSION == 4
     assert store.places().items[0]["mentions"] == 2
     assert store.places().items[0]["last_published"] == "2023-01-02T00:00:00+00:00"
     store.close()

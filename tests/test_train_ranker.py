@@ -121,7 +121,7 @@ def test_collect_keeps_every_candidate_with_its_label(tr: ModuleType) -> None:
         start = text.index(name, where)
         spans[start] = GoldToponym(start, start + len(name), name, lat, lon, None)
     doc = GoldDocument("t", text, tuple(spans.values()))
-    gp = tr.training_geoparser()
+    gp = tr.training_geoparser(WEIGHTS)
     springfield = gp.resolve_spans(text, [(t.start, t.end) for t in doc.toponyms]).mentions[0]
     assert springfield.text == "Springfield" and len(springfield.alternatives) > 5  # all, not the usual five
     ch = tr.collect(gp, [doc])

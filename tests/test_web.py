@@ -137,7 +137,7 @@ def test_bad_article_bodies(client: FlaskClient, body: str, status: int, fragmen
 
 def test_cliff_needs_q(client: FlaskClient) -> None:
     resp = client.post("/parse/text", data={"text": "Kyiv"}, headers=KEY)
-    assert resp.status_code == 400 and "'q'" in resp.get_json()["error"]
+    assert resp.status_code == 400 and "'q'" in resp.get_json()["details"]  # CLIFF's error shape
 
 
 def test_geocode_needs_q(client: FlaskClient) -> None:

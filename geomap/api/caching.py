@@ -16,7 +16,7 @@ from flask import request
 
 from .services import services
 
-__all__ = ["CACHE_VERSION", "cached"]
+__all__ = ["CACHE_VERSION", "cached", "not_cached"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,3 +34,8 @@ def cached(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def not_cached() -> None:
+    """This answer is streamed (a download): the response cache must not gather it into memory."""
+    request.environ.pop(CACHE_VERSION, None)

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, jsonify
 from ..models import KINDS
 from ..store import MAX_SOURCE_CHARS
 from ..textparams import BOOLEAN_WORDS
+from .cliff import CLIFF_PREFIXES, CLIFF_VERSION
 from .params import MAX_OFFSET
 from .services import services
 
@@ -44,11 +45,19 @@ def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
 FILTERS = [
     _q("q", "string", "Part of a place name (case-insensitive)."),
     _q(
+        "text",
+        "string",
+        "Full-text search: articles whose title or text holds every word (stemmed; at most 32 words). "
+        "/api/articles ranks by relevance and adds a highlighted excerpt; places and counts follow the matching "
+        "articles.",
+    ),
+    _q(
         "bbox",
         "string",
         "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian).",
         pattern=f"^(\\s*|{NUMBER}(,{NUMBER}){{3}})$",
     ),
+    _q("near", "string", "lat,lon,km: places within km of the point, nearest first, e.g. 50.45,30.52,100."),
     _q("country", "string", "Two-letter ISO country code, e.g. UA.", pattern="^\\s*([A-Za-z]{2})?\\s*$"),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
     _q("since", "string", "Articles published on or after this date (YYYY-MM-DD or ISO 8601).", format="date-time"),
@@ -61,6 +70,18 @@ FILTERS = [
     _q("source", "string", "Articles from this source (publisher)."),
     _q("demonyms", "boolean", 'Count demonym mentions ("Russian" for Russia) too; default false.'),
 ]
+
+
+FORMAT = _q(
+    "format",
+    "string",
+    "Answer format (default json); with limit=all, csv, geojson and kml stream every matching row.",
+    enum=["json", "geojson", "csv", "kml"],
+)
+
+
+def _path_enum(name: str, values: list[str]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "enum": values}}
 
 
 def _paging(default: int, maximum: int) -> list[dict[str, Any]]:
@@ -101,6 +122,83 @@ ARTICLE_BODY = {
         "source": {"type": "string", "nullable": True, "maxLength": MAX_SOURCE_CHARS, "description": "Publisher name."},
     },
 }
+
+
+CLIFF_ERR = {"$ref": "#/components/responses/CliffError"}
+_CLIFF_FORM_FIELDS = {
+    "replaceAllDemonyms": {
+        "type": "string",
+        "enum": list(BOOLEAN_WORDS),
+        "description": 'Count "Russian" as a mention of Russia (default false).',
+    },
+    "language": {"type": "string", "description": "EN (the default); other languages are refused with a 422."},
+}
+# CLIFF endpoint -> (operation id, summary, what the field q holds, more form fields)
+_CLIFF_ENDPOINTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    "/parse/text": ("cliffParseText", "Geoparse a text, in CLIFF's shape.", "The text.", _CLIFF_FORM_FIELDS),
+    "/parse/sentences": (
+        "cliffParseSentences",
+        "Geoparse sentences; charIndex counts from each sentence's start.",
+        'JSON list of strings or of {"sentence", "story_sentences_id"} objects.',
+        _CLIFF_FORM_FIELDS,
+    ),
+    "/parse/json": (
+        "cliffParseJson",
+        "Resolve the places of pre-computed CoreNLP entities (Media Cloud's NLP JSON).",
+        'JSON {"<story_sentences_id>": {"corenlp": {"sentences": [{"tokens": [{"word", "ne"}]}]}}}.',
+        _CLIFF_FORM_FIELDS,
+    ),
+}
+
+
+def _cliff_paths(parse_key: bool) -> dict[str, Any]:
+    """The CLIFF endpoints, under each prefix they are served at; ``parse_key``: geoparsing needs the key."""
+    responses = {"200": _resp(f"CLIFF {CLIFF_VERSION}'s envelope: status, version, milliseconds, results.")}
+    errors = dict.fromkeys(("400", "404", "405", "413", "415", "422", "500", "503"), CLIFF_ERR)
+    # Geoparsing: 401 without the key (when one is needed), 429 above the client's rate (api.guard).
+    parse_errors = {**errors, "401": CLIFF_ERR, "429": CLIFF_ERR}
+    paths: dict[str, Any] = {}
+    for prefix in CLIFF_PREFIXES:
+        tag = prefix.strip("/").replace("-", "").replace(".", "") or "root"
+        for path, (op_id, summary, q, fields) in _CLIFF_ENDPOINTS.items():
+            properties: dict[str, dict[str, Any]] = {"q": {"type": "string", "description": q}, **fields}
+            form = {"type": "object", "required": ["q"], "properties": properties}
+            paths[prefix + path] = {
+                "post": _op(
+                    f"{op_id}_{tag}",
+                    summary,
+                    {**responses, **parse_errors},
+                    requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form}}},
+                    **_secured(parse_key),
+                ),
+                "get": _op(
+                    f"{op_id}Get_{tag}",
+                    summary + " (fields in the query string)",
+                    {**responses, **parse_errors},
+                    parameters=[
+                        {**_q(name, str(f["type"]), str(f.get("description", ""))), "required": name == "q"}
+                        for name, f in properties.items()
+                    ],
+                    **_secured(parse_key),
+                ),
+            }
+        lookup = _op(
+            f"cliffGeonames_{tag}",
+            "A gazetteer record by GeoNames id, with its parents (admin1, country) nested in parent.",
+            {**responses, **errors},
+            parameters=[{**_q("id", "integer", "GeoNames id, e.g. 524901."), "required": True}],
+        )
+        paths[prefix + "/geonames"] = {"get": lookup, "post": {**lookup, "operationId": f"cliffGeonamesPost_{tag}"}}
+        extract = _op(
+            f"cliffExtract_{tag}",
+            "Fetch a web page and return its article text (off unless GEOMAP_CLIFF_EXTRACT; needs the API key).",
+            {**responses, **errors, "401": CLIFF_ERR, "403": CLIFF_ERR, "502": CLIFF_ERR},
+            description="Refuses private, loopback and other non-public addresses (server-side request forgery).",
+            parameters=[{**_q("url", "string", "The http(s) address of the page."), "required": True}],
+            security=[{"bearer": []}],
+        )
+        paths[prefix + "/extract"] = {"get": extract, "post": {**extract, "operationId": f"cliffExtractPost_{tag}"}}
+    return paths
 
 
 def _op(op_id: str, summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -157,7 +255,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     parameters=[
                         *FILTERS,
                         *_paging(100, 1000),
-                        _q("format", "string", "Answer format (default json).", enum=["json", "geojson", "csv"]),
+                        FORMAT,
                     ],
                 )
             },
@@ -188,7 +286,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "listArticles",
                     "Stored articles under the filters, newest first.",
                     {"200": _resp("A page of articles."), **ERRORS_READ},
-                    parameters=[*FILTERS, *_paging(50, 1000)],
+                    parameters=[*FILTERS, *_paging(50, 1000), FORMAT],
                 ),
                 "post": _op(
                     "createArticle",
@@ -201,6 +299,30 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     requestBody={"required": True, "content": {"application/json": {"schema": ARTICLE_BODY}}},
                     **_secured(write_key),
                 ),
+            },
+            "/api/mentions": {
+                "get": _op(
+                    "listMentions",
+                    "Resolved mentions under the filters, newest article first, each with its place and article "
+                    "(id, title, url, source, published), offsets and snippet.",
+                    {"200": _resp("A page of mentions."), **ERRORS_READ},
+                    parameters=[*FILTERS, *_paging(100, 1000), FORMAT],
+                )
+            },
+            "/api/timeline": {
+                "get": _op(
+                    "timeline",
+                    "Articles and mentions per day, week or month under the filters (UTC), oldest first, "
+                    "and how many undated articles pass every filter but the dates.",
+                    {
+                        "200": _resp('{"interval", "buckets": [{"start", "articles", "mentions"}], "undated"}'),
+                        **ERRORS_READ,
+                    },
+                    parameters=[
+                        *FILTERS,
+                        _q("interval", "string", "Bucket size (default day).", enum=["day", "week", "month"]),
+                    ],
+                )
             },
             "/api/articles/{article_id}": {
                 "get": _op(
@@ -260,40 +382,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "health", "Liveness and what is stored.", {"200": _resp("Server and store status."), "503": ERR}
                 )
             },
-            "/parse/text": {
-                "post": _op(
-                    "cliffParseText",
-                    "CLIFF-CLAVIN compatible geoparsing of the form field q.",
-                    {"200": _resp("CLIFF's shape: results.places.mentions and results.places.focus."), **ERRORS_PARSE},
-                    description="Demonyms are left out unless replaceAllDemonyms=true, as in CLIFF.",
-                    requestBody={
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["q"],
-                                    "properties": {
-                                        "q": {"type": "string", "pattern": NON_BLANK},
-                                        "replaceAllDemonyms": {"type": "string", "enum": list(BOOLEAN_WORDS)},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    **_secured(parse_key),
-                ),
-                "get": _op(
-                    "cliffParseTextGet",
-                    "The same, with q in the query string.",
-                    {"200": _resp("CLIFF's response."), **ERRORS_PARSE},
-                    parameters=[
-                        {**_q("q", "string", "The text to parse.", pattern=NON_BLANK), "required": True},
-                        _q("replaceAllDemonyms", "boolean", "Include demonyms."),
-                    ],
-                    **_secured(parse_key),
-                ),
-            },
+            **_cliff_paths(parse_key),
             "/openapi.json": {"get": _op("openapi", "This document.", {"200": _resp("OpenAPI 3 document.")})},
             "/docs": {"get": _op("docs", "This document as an HTML page.", {"200": _resp("HTML page.", "text/html")})},
             "/": {
@@ -310,6 +399,40 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "The map as one standalone HTML file (data and assets inline).",
                     {"200": _resp("HTML file.", "text/html"), "400": PAGE_ERR, "503": PAGE_ERR},
                     parameters=FILTERS,
+                )
+            },
+            "/export/{kind}.{fmt}": {
+                "get": _op(
+                    "exportList",
+                    "Every place, mention or article under the filters, streamed as CSV, GeoJSON or KML "
+                    "(KML 2.2: one Placemark per record; a place's newest articles in its description).",
+                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
+                    parameters=[
+                        {
+                            "name": "kind",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["places", "mentions", "articles"]},
+                        },
+                        {
+                            "name": "fmt",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": ["csv", "geojson", "kml"]},
+                        },
+                        *FILTERS,
+                    ],
+                )
+            },
+            "/tiles/{z}/{x}/{y}.png": {
+                "get": _op(
+                    "basemapTile",
+                    "One tile of the offline basemap (OpenStreetMap, zoom 0-6, © OpenStreetMap contributors, ODbL).",
+                    {"200": _resp("PNG image.", "image/png"), "404": ERR},
+                    parameters=[
+                        {"name": n, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+                        for n in ("z", "x", "y")
+                    ],
                 )
             },
             "/assets/{package}/{name}": {
@@ -341,6 +464,22 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                 "bearer": {"type": "http", "scheme": "bearer", "description": "Needed only when GEOMAP_API_KEY is set."}
             },
             "responses": {
+                "CliffError": {
+                    "description": "CLIFF's error shape, on the CLIFF endpoints.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status", "details", "version"],
+                                "properties": {
+                                    "status": {"type": "string", "enum": ["error"]},
+                                    "details": {"type": "string"},
+                                    "version": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
                 "Error": {
                     "description": "An error the client can act on.",
                     "content": {
@@ -356,7 +495,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                             }
                         }
                     },
-                }
+                },
             },
         },
     }

@@ -9,12 +9,13 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..errors import GeomapError, InputError, NotFoundError
 from ..map.export import MAP_LIMIT, map_data
-from ..map.features import feature_collection, place_feature, places_csv
 from ..store import Filters
+from ..store.timeline import INTERVALS
 from ..textparams import parse_bool, parse_choice
 from .auth import require_api_key
 from .body import article_from_json, json_object, text_field
 from .caching import cached
+from .downloads import listing
 from .guard import geoparsing
 from .params import parse_page
 from .services import services
@@ -34,20 +35,15 @@ def ok(payload: dict[str, Any], status: int = 200) -> Response:
 @api.get("/places")
 @cached
 def places_list() -> Response:
-    """Places under the filters, most mentioned first, as JSON, GeoJSON or CSV."""
-    fmt = parse_choice(request.args, "format", ("json", "geojson", "csv"), "json")
-    filters = Filters.from_args(request.args)
-    limit, offset = parse_page(request.args, default_limit=100)
-    page = services().store.places(filters, limit=limit, offset=offset)
-    if fmt == "geojson":
-        body = feature_collection((place_feature(p) for p in page.items), total=page.total, limit=limit, offset=offset)
-        return Response(jsonify(body).get_data(), mimetype="application/geo+json")
-    if fmt == "csv":
-        resp = Response(places_csv(page.items), mimetype="text/csv")
-        resp.headers["Content-Disposition"] = 'attachment; filename="places.csv"'
-        resp.headers["X-Total-Count"] = str(page.total)
-        return resp
-    return ok(page.to_dict())
+    """Places under the filters, most mentioned first, as JSON, GeoJSON, CSV or KML."""
+    return listing("places", lambda f, limit, offset: services().store.places(f, limit=limit, offset=offset), 100)
+
+
+@api.get("/mentions")
+@cached
+def mentions_list() -> Response:
+    """Resolved mentions under the filters, newest article first, with their place and article."""
+    return listing("mentions", lambda f, limit, offset: services().store.mentions(f, limit=limit, offset=offset), 100)
 
 
 @api.get("/places/<place_id>")
@@ -77,10 +73,16 @@ def map_places() -> Response:
 @api.get("/articles")
 @cached
 def articles_list() -> Response:
-    """Stored articles under the filters, newest first."""
-    filters = Filters.from_args(request.args)
-    limit, offset = parse_page(request.args, default_limit=50)
-    return ok(services().store.articles(filters, limit=limit, offset=offset).to_dict())
+    """Stored articles under the filters, newest first (most relevant first for ``text``), with their places."""
+    return listing("articles", lambda f, limit, offset: services().store.articles(f, limit=limit, offset=offset), 50)
+
+
+@api.get("/timeline")
+@cached
+def timeline() -> Response:
+    """Articles and mentions per day, week or month under the filters, plus the undated articles."""
+    interval = parse_choice(request.args, "interval", INTERVALS, "day")
+    return ok(services().store.timeline(Filters.from_args(request.args), interval))
 
 
 @api.get("/articles/<int:article_id>")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from ..pipeline import Geoparser
+    from ..recognise.entities import Entity
 
 __all__ = ["EXTENSION", "Services", "services"]
 
@@ -90,6 +91,16 @@ class _SerialParser:
         with self._turn(texts):
             return list(self._parser.parse_many(texts, batch_size=batch_size))
 
+    def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
+        """``Geoparser.resolve_spans`` under the lock (places found by someone else's NER)."""
+        with self._lock:
+            return self._parser.resolve_spans(text, spans)
+
+    def entities(self, text: str, labels: Collection[str]) -> list[Entity]:
+        """``Geoparser.entities`` under the lock (the people and organisations of a text)."""
+        with self._lock:
+            return self._parser.entities(text, labels)
+
 
 class Services:
     """Lazily opened store and geoparser for one Flask app."""
@@ -99,6 +110,7 @@ class Services:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._parser: _SerialParser | None = None
+        self._gazetteer: PlaceIndex | None = None
         self.rate_limiter = RateLimiter(settings.rate_limit_path, settings.parse_rate_limit)
 
     @property
@@ -119,18 +131,23 @@ class Services:
     def parser(self) -> _SerialParser:
         """The geoparser, loaded once (spaCy model + gazetteer), used by one request at a time."""
         if self._parser is None:
+            gazetteer = self.gazetteer  # outside the lock: it takes the same lock
             with self._lock:
                 if self._parser is None:
                     # Imported here, not at the top: it loads spaCy (a second), which only geoparsing needs.
                     from ..pipeline import Geoparser
 
-                    self._parser = _SerialParser(Geoparser(self.settings), self.settings)
+                    self._parser = _SerialParser(Geoparser(self.settings, gazetteer=gazetteer), self.settings)
         return self._parser
 
     @property
     def gazetteer(self) -> PlaceIndex:
-        """The place index the geoparser uses (loaded once per process)."""
-        return get_gazetteer(self.settings)
+        """The place index: the one the geoparser resolves with, so lookups and parses agree."""
+        if self._gazetteer is None:
+            with self._lock:
+                if self._gazetteer is None:
+                    self._gazetteer = get_gazetteer(self.settings)
+        return self._gazetteer
 
     def status(self) -> dict[str, Any]:
         """What is loaded, for ``/api/health``."""

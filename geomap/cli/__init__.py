@@ -8,6 +8,8 @@ Each stage owns one module of commands here (``gazetteer``, ``parse``,
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 
 import click
 
@@ -20,6 +22,7 @@ _COMMANDS = {
     "gazetteer": ("gazetteer", "geocode"),
     "parse": ("extract", "evaluate"),
     "ingest": ("ingest",),
+    "watch": ("watch",),
     "serve": ("serve", "map"),
     "articles": ("articles",),
 }
@@ -45,8 +48,28 @@ def cli() -> None:
     """geomap: find the places news articles talk about and put them on a map."""
 
 
+# Libraries that log every page or task they cannot handle; geomap reports those itself.
+_QUIET_LOGGERS = ("trafilatura",)
+
+
+def configure_logging() -> None:
+    """geomap's own log lines (progress stages, polls) go to stderr as plain text; chatty libraries stay quiet.
+
+    The library only logs; this is the one place that decides how it shows.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("geomap: %(message)s"))
+    own = logging.getLogger("geomap")
+    own.addHandler(handler)
+    own.setLevel(logging.INFO)
+    own.propagate = False
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def main() -> None:
     """Console-script entry point."""
+    configure_logging()
     try:
         status = cli.main(standalone_mode=False)
     except click.exceptions.Abort:

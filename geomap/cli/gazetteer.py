@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from ..config import load_settings
-from ..gazetteer import clear_cache, get_gazetteer
+from ..gazetteer import clear_cache
 from ..gazetteer.geonames import DEFAULT_FEATURE_CODES, import_geonames
+from ..gazetteer.registry import open_compact_index
 
 __all__ = ["gazetteer", "geocode"]
 
@@ -31,7 +32,7 @@ def build(quiet: bool, min_population: int | None) -> None:
     """Rebuild the place index from the installed packages (and any imported GeoNames files)."""
     settings = load_settings()
     clear_cache()
-    gaz = get_gazetteer(settings, rebuild=True, quiet=quiet, min_population=min_population)
+    gaz = open_compact_index(settings, rebuild=True, quiet=quiet, min_population=min_population)
     info = gaz.info()
     click.echo(
         f"Built {info['places']:,} places ({info['names']:,} names) in {info['build_seconds']} s: {info['path']}"
@@ -42,7 +43,7 @@ def build(quiet: bool, min_population: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(as_json: bool) -> None:
     """Counts by kind and by source, and the source package versions."""
-    data = get_gazetteer(load_settings()).info()
+    data = open_compact_index(load_settings()).info()
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -77,7 +78,7 @@ def import_geonames_cmd(paths: tuple[Path, ...], min_population: int, feature_co
     """Merge GeoNames dump files (allCountries/cities*.txt, alternateNamesV2, admin1CodesASCII,
     countryInfo; plain or .zip) into the index, then rebuild it."""
     settings = load_settings()
-    gaz = get_gazetteer(settings, quiet=True)
+    gaz = open_compact_index(settings, quiet=True)
     codes = frozenset(c.strip() for c in feature_codes.split(",") if c.strip())
     counts = import_geonames(
         paths, settings.gazetteer_path, known_ids=gaz.geonameids(), feature_codes=codes, min_population=min_population
@@ -85,7 +86,7 @@ def import_geonames_cmd(paths: tuple[Path, ...], min_population: int, feature_co
     for what, n in counts.items():
         click.echo(f"read {n:,} {what}")
     clear_cache()
-    rebuilt = get_gazetteer(settings, rebuild=True).info()
+    rebuilt = open_compact_index(settings, rebuild=True).info()
     click.echo(f"index rebuilt: {rebuilt['places']:,} places")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from ..config import load_settings
+from .where import locations
 
 __all__ = ["ingest"]
 
@@ -33,6 +35,11 @@ __all__ = ["ingest"]
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal)."
 )
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    help="Parse on this Dask cluster's workers (GEOMAP_DASK_SCHEDULER; needs the 'cluster' extra).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def ingest(
     paths: tuple[str, ...],
@@ -42,6 +49,7 @@ def ingest(
     batch_size: int,
     database: str | None,
     progress: bool | None,
+    scheduler: str | None,
     as_json: bool,
 ) -> None:
     """Geoparse and store articles from PATHs: text, Markdown, HTML, JSON/JSONL, RSS/Atom, folders, - (stdin), URLs.
@@ -55,15 +63,33 @@ def ingest(
 
     if not paths and not reprocess:
         raise click.UsageError("give at least one PATH, URL or - (or --reprocess to re-parse everything stored)")
-    settings = load_settings(database_url=database)
+    settings = load_settings(database_url=database, dask_scheduler=scheduler)
+    for line in locations(settings):
+        click.echo(f"geomap: {line}", err=True)
     store = open_store(settings)
-    show = click.get_text_stream("stderr").isatty() if progress is None else progress
-    options = {"workers": workers, "progress": show, "settings": settings, "batch_size": batch_size}
+    show = sys.stderr.isatty() if progress is None else progress
     try:
         if paths:
-            report = ingest_paths(paths, store, source=source, reprocess=reprocess, **options)
+            report = ingest_paths(
+                paths,
+                store,
+                source=source,
+                reprocess=reprocess,
+                workers=workers,
+                progress=show,
+                settings=settings,
+                batch_size=batch_size,
+                scheduler=settings.dask_scheduler or None,
+            )
         else:
-            report = reprocess_stored(store, **options)
+            report = reprocess_stored(
+                store,
+                workers=workers,
+                progress=show,
+                settings=settings,
+                batch_size=batch_size,
+                scheduler=settings.dask_scheduler or None,
+            )
         if report.ingested and (retired := retire_sample(store)):
             click.echo(f"Removed the bundled sample article ({retired}) now that the store holds your own.", err=True)
     finally:

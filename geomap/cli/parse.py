@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -94,6 +94,20 @@ def _write(out: TextIO, doc_id: str, parsed: ParsedDocument, explain: bool, demo
     out.write(json.dumps({"id": doc_id, "places": places}, ensure_ascii=False) + "\n")
 
 
+_EXTRACT_BATCH = 16  # texts per parse batch (per task on a cluster)
+
+
+def _on_cluster(scheduler: str, texts: Iterable[str]) -> Iterator[ParsedDocument]:
+    """Parses from the Dask cluster, in order (the 'cluster' extra is imported only when asked for)."""
+    try:
+        from ..ingest.cluster import parse_on_cluster
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(
+            f"--scheduler needs dask and distributed ({exc.name} is missing): pip install 'geomap[cluster]'"
+        ) from None
+    return parse_on_cluster(scheduler, texts, batch_size=_EXTRACT_BATCH)
+
+
 _workers = click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse in N processes."
 )
@@ -111,7 +125,14 @@ _no_demonyms = click.option("--no-demonyms", is_flag=True, help='Leave out demon
 @_workers
 @click.option("--explain", is_flag=True, help="Add each place's candidates and the feature scores that chose it.")
 @_no_demonyms
-def extract(files: tuple[str, ...], output: str | None, workers: int, explain: bool, no_demonyms: bool) -> None:
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    help="Parse on this Dask cluster's workers (GEOMAP_DASK_SCHEDULER; needs the 'cluster' extra).",
+)
+def extract(
+    files: tuple[str, ...], output: str | None, workers: int, explain: bool, no_demonyms: bool, scheduler: str | None
+) -> None:
     """Find and resolve the places in FILES (text, or JSONL of {"id", "text"}); one JSON line per document.
 
     A JSONL line that carries "toponyms": [{"start", "end"}, ...] has exactly those spans resolved.
@@ -119,8 +140,13 @@ def extract(files: tuple[str, ...], output: str | None, workers: int, explain: b
     from ..pipeline import Geoparser
 
     records = list(read_inputs(files))
-    gp = Geoparser(load_settings())
-    plain = gp.parse_many((text for _, text, spans in records if spans is None), n_process=workers, batch_size=16)
+    settings = load_settings(dask_scheduler=scheduler)
+    gp = Geoparser(settings)
+    texts = (text for _, text, spans in records if spans is None)
+    if settings.dask_scheduler:
+        plain = _on_cluster(settings.dask_scheduler, texts)
+    else:
+        plain = gp.parse_many(texts, n_process=workers, batch_size=_EXTRACT_BATCH)
     out = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
     try:
         for doc_id, text, spans in records:

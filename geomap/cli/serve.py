@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import Settings, load_settings
+from .where import locations
 
 __all__ = ["serve", "map"]
 
@@ -64,6 +65,8 @@ def serve(
     from ..web.workers import can_fork, listen, run_waitress, serve_forked
 
     settings = _settings(tiles, tiles_attribution)
+    for line in locations(settings):
+        click.echo(f"geomap: {line}", err=True)
     _seed(settings)
     try:
         if debug:

@@ -26,16 +26,26 @@ from tqdm import tqdm
 
 from ..errors import GazetteerError
 from . import regions, sources
+from .admin_ids import link_admin_ids, read_admin_ids
 from .geonames import IMPORTED_FILE, Imported, load_imported
 from .normalise import is_latin, normalise
 from .records import encode_record
 
-__all__ = ["FORMAT_VERSION", "INDEX_FILE", "build_index", "expected_stamp", "prior", "alternate_score"]
+__all__ = [
+    "FORMAT_VERSION",
+    "INDEX_FILE",
+    "build_index",
+    "expected_stamp",
+    "prior",
+    "alternate_score",
+    "fill_admin_names",
+    "index_records",
+]
 
 FORMAT_VERSION = 3
 INDEX_FILE = "index.pickle"
 DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv")
-BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py")
+BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py", "admin_ids.py")
 # Short keys that are real names for countries, US states and the EU rather than noise.
 SHORT_KEEP = {"us", "uk", "eu"}
 _SHORT_KINDS = ("country", "admin1", "region")  # kinds whose primary names may be SHORT_KEEP keys
@@ -45,8 +55,9 @@ ALTERNATE_PENALTY = 0.2  # an alternate-name match scores prior - this (see alte
 
 def prior(rec: sources.RawRecord) -> float:
     """How likely a bare mention of this place's name means it: kind first, then population."""
-    if rec.get("prior") is not None:
-        return float(rec["prior"])
+    given = rec.get("prior")
+    if given is not None:
+        return float(given)
     kind, pop = rec["kind"], rec.get("population") or 0
     size = math.log10(pop + 1)
     if kind == "country":
@@ -123,15 +134,16 @@ def _collect(directory: Path, progress: tqdm, min_population: int) -> list[sourc
                 continue
             for key, value in rec.items():
                 if key in ("names", "alternates"):
-                    old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required]
+                    old[key] = [*old.get(key, []), *value]  # type: ignore[literal-required,misc]
                 elif value not in (None, "", 0):
                     old[key] = value  # type: ignore[literal-required]
     _apply_imported_names(merged, imported)
     for pid, names in overrides.items():
         if pid in merged and merged[pid]["kind"] != "city":  # cities got theirs above
             merged[pid]["names"] = [*merged[pid].get("names", []), *names]
+    link_admin_ids(merged.values(), read_admin_ids())
     progress.update(1)
-    _fill_admin_names(merged.values(), admin1_names)
+    fill_admin_names(merged.values(), admin1_names)
     return list(merged.values())
 
 
@@ -141,14 +153,14 @@ def _apply_imported_names(merged: dict[str, sources.RawRecord], imported: Import
         for gid, names in imported[field].items():
             rec = merged.get(f"gn:{gid}")
             if rec is not None:
-                rec[field] = [*rec.get(field, []), *names]  # type: ignore[literal-required]
+                rec[field] = [*rec.get(field, []), *names]  # type: ignore[misc]
     for gid, country in imported["countries"].items():
         rec = merged.get(f"gn:{gid}")
         if rec is not None and country["population"]:
             rec["population"] = country["population"]
 
 
-def _fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tuple[str, str], str]) -> None:
+def fill_admin_names(records: Iterable[sources.RawRecord], gn_admin1: dict[tuple[str, str], str]) -> None:
     """Give every record its country name and its first-level region's name."""
     records = list(records)
     countries = {r["country_code"]: r["name"] for r in records if r["kind"] == "country"}
@@ -175,9 +187,9 @@ def _city_regions(records: list[sources.RawRecord]) -> None:
     """
     named: dict[tuple[str, str], list[sources.RawRecord]] = {}
     for r in records:
-        if r["kind"] == "admin1" and r.get("country_code") and r.get("city_region"):
+        if r["kind"] == "admin1" and (cc := r.get("country_code")) and r.get("city_region"):
             for n in {r["name"], *r.get("names", [])}:
-                named.setdefault((r["country_code"], regions.match_key(normalise(n))), []).append(r)
+                named.setdefault((cc, regions.match_key(normalise(n))), []).append(r)
     for r in records:
         if r["kind"] != "city" or not named:
             continue
@@ -220,8 +232,19 @@ def _name_keys(rec: sources.RawRecord) -> tuple[set[str], set[str], list[str]]:
 
 def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, Any]:
     records = _collect(directory, progress, min_population)
-    records.sort(key=lambda r: (-prior(r), r["id"]))  # lookup results come out in prior order
     progress.set_description("indexing names")
+    data = index_records(records)
+    progress.update(1)
+    return data
+
+
+def index_records(records: list[sources.RawRecord]) -> dict[str, Any]:
+    """The index's data (what ``build_index`` pickles) for complete records, in memory.
+
+    Shared by the real build and ``CompactPlaceIndex.from_records``, so a small
+    test index files names, priors and codes exactly as the full one does.
+    """
+    records.sort(key=lambda r: (-prior(r), r["id"]))  # lookup results come out in prior order
     names: dict[str, list[int]] = {}
     encoded: list[str] = []
     lat, lon, priors, alt_scores = array("d"), array("d"), array("d"), array("d")
@@ -242,9 +265,8 @@ def _build(directory: Path, progress: tqdm, min_population: int) -> dict[str, An
         if rec["kind"] == "country" and cc:
             countries.setdefault(cc, i)
         elif rec["kind"] == "admin1" and cc:
-            admin1.setdefault((cc, rec["admin1_code"]), i)
+            admin1.setdefault((cc, rec.get("admin1_code") or ""), i)
             admin1.setdefault((cc, rec["id"].rsplit("-", 1)[-1] if rec["id"].startswith("geomap:iso-") else ""), i)
-    progress.update(1)
     return {
         "records": encoded,
         "lat": lat,

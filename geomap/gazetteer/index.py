@@ -12,19 +12,19 @@ import pickle
 import re
 import threading
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from ..config import Settings, load_settings
 from ..distance import great_circle_km
 from ..errors import GazetteerError
 from ..models import Candidate, Place
-from .builder import FORMAT_VERSION, INDEX_FILE, build_index, expected_stamp
+from .builder import FORMAT_VERSION, INDEX_FILE, fill_admin_names, index_records
 from .normalise import normalise, split_region_suffix
-from .records import FIELD_SEP, decode_record
+from .records import FIELD_SEP, GEONAMEID_FIELD, decode_record
+from .sources import RawRecord
 
-__all__ = ["PlaceIndex", "get_gazetteer", "clear_cache"]
+__all__ = ["CompactPlaceIndex", "IN_MEMORY_SOURCE"]
 
 # Kinds a name followed by "region", "oblast", "province"... can mean.
 _REGION_KINDS = frozenset({"admin1", "admin2", "region"})
@@ -32,15 +32,42 @@ _REGION_KINDS = frozenset({"admin1", "admin2", "region"})
 _VARIANTS = (("ya", "ia"), ("ia", "ya"), ("iyi", "ii"), ("ii", "iyi"), ("yu", "iu"), ("iu", "yu"), ("ye", "ie"))
 _MEMO_SIZE = 1 << 18  # names and keys whose codes and ranked places are remembered (tens of MB at most)
 # Words in a region's own name that mark it as the region rather than a city-region ("Kyivska oblast").
+IN_MEMORY_SOURCE = "in memory"  # the source of records given to from_records without one
 _REGION_WORD = re.compile(r"\b(?:oblast|region|province|governorate|prefecture|krai|kray|voivodeship|raion|rayon)\b")
 
 
-class PlaceIndex:
-    """A read-only place index loaded from ``<directory>/index.pickle``."""
+class CompactPlaceIndex:
+    """geomap's own place index (the default ``PlaceIndex``): compact records, sorted name keys.
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-        path = self.directory / INDEX_FILE
+    ``CompactPlaceIndex.load(directory)`` reads the index ``build_index`` wrote;
+    ``CompactPlaceIndex.from_records(records)`` builds a small one in memory (unit tests).
+    """
+
+    def __init__(self, data: dict[str, Any], directory: Path | None = None) -> None:
+        """Wrap index ``data`` as ``builder.index_records`` makes it (taken over: its lists are popped)."""
+        self.directory = directory
+        self._data = data
+        # Tuples, not lists: a tuple of strings drops out of the garbage collector's sight, while
+        # every full collection would walk a list's hundreds of thousands of items again.
+        self._records: tuple[str, ...] = tuple(data.pop("records"))
+        self._lat, self._lon, self._prior = data["lat"], data["lon"], data["prior"]
+        self._alt_score = data["alternate_score"]
+        # Name keys sorted, one string: splitting it is ~10x faster than unpickling a dict.
+        self._keys: tuple[str, ...] = tuple(data.pop("keys").split("\n"))
+        self._starts, self._codes = data["starts"], data["codes"]
+        self._places: dict[int, Place] = {}
+        self._memo: dict[str, tuple[int, ...] | None] = {}
+        self._found: dict[object, tuple[tuple[Place, bool, float], ...]] = {}
+        self._ids: dict[str, int] | None = None
+        self._geonameids: dict[int, int] | None = None
+        self._grid: dict[tuple[int, int], list[int]] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, directory: Path) -> CompactPlaceIndex:
+        """The index built into ``<directory>/index.pickle``; GazetteerError when missing, damaged or old."""
+        directory = Path(directory)
+        path = directory / INDEX_FILE
         enabled = gc.isenabled()
         gc.disable()  # hundreds of thousands of new objects: collections would slow loading for nothing
         try:
@@ -57,21 +84,38 @@ class PlaceIndex:
                 gc.enable()
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
             raise GazetteerError(f"the place index at {path} has an older format; run `geomap gazetteer build`")
-        self._data = data
-        # Tuples, not lists: a tuple of strings drops out of the garbage collector's sight, while
-        # every full collection would walk a list's hundreds of thousands of items again.
-        self._records: tuple[str, ...] = tuple(data.pop("records"))
-        self._lat, self._lon, self._prior = data["lat"], data["lon"], data["prior"]
-        self._alt_score = data["alternate_score"]
-        # Name keys sorted, one string: splitting it is ~10x faster than unpickling a dict.
-        self._keys: tuple[str, ...] = tuple(data.pop("keys").split("\n"))
-        self._starts, self._codes = data["starts"], data["codes"]
-        self._places: dict[int, Place] = {}
-        self._memo: dict[str, tuple[int, ...] | None] = {}
-        self._found: dict[object, tuple[tuple[Place, bool, float], ...]] = {}
-        self._ids: dict[str, int] | None = None
-        self._grid: dict[tuple[int, int], list[int]] | None = None
-        self._lock = threading.Lock()
+        return cls(data, directory)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> CompactPlaceIndex:
+        """A small index held in memory, filed exactly as a built one (for tests and embedding).
+
+        Each record is a dict with at least ``id``, ``name``, ``lat``, ``lon`` and
+        ``kind`` (``geomap.models.KINDS``); any other ``RawRecord`` key may be given
+        (``names``: more primary names, ``alternates``, ``population``,
+        ``country_code``, ``admin1_code``, ``feature_code``...). A ``gn:<n>`` id
+        implies GeoNames id n. Country and region names are filled in from the
+        countries and first-level regions among the records, as in the real build.
+        """
+        raw: list[RawRecord] = []
+        for given in records:
+            rec: dict[str, Any] = {
+                "source": IN_MEMORY_SOURCE,
+                "population": 0,
+                "country_code": None,
+                "admin1_code": None,
+                **given,
+            }
+            rec.setdefault("asciiname", rec["name"])
+            rec["names"] = [rec["name"], *rec.get("names", ())]
+            rec["alternates"] = list(rec.get("alternates", ()))
+            if rec.get("geonameid") is None and str(rec["id"]).startswith("gn:"):
+                rec["geonameid"] = int(rec["id"][3:])
+            raw.append(cast(RawRecord, rec))
+        fill_admin_names(raw, {})
+        data = index_records(raw)
+        data.update(format=FORMAT_VERSION, versions={}, built=None, build_seconds=0.0)
+        return cls(data)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -204,6 +248,24 @@ class PlaceIndex:
         i = self._ids.get(place_id) if isinstance(place_id, str) else None
         return None if i is None else self.place(i)
 
+    def by_geonameid(self, geonameid: int) -> Place | None:
+        """The place with this GeoNames id, also where its place id is geomap's own (an ISO region)."""
+        place = self.get(f"gn:{geonameid}")
+        if place is not None:
+            return place
+        if self._geonameids is None:
+            with self._lock:
+                if self._geonameids is None:
+                    found: dict[int, int] = {}
+                    for n, record in enumerate(self._records):
+                        if not record.startswith("gn:"):  # those were found by their place id above
+                            gid = record.split(FIELD_SEP, GEONAMEID_FIELD + 1)[GEONAMEID_FIELD]
+                            if gid:
+                                found.setdefault(int(gid), n)
+                    self._geonameids = found
+        k = self._geonameids.get(geonameid)
+        return None if k is None else self.place(k)
+
     def geonameids(self) -> set[int]:
         """GeoNames ids of every indexed place that has one."""
         self.get("")  # builds the id map
@@ -255,7 +317,7 @@ class PlaceIndex:
         """Counts by kind and by source, source package versions, build time."""
         d = self._data
         return {
-            "path": str(self.directory / INDEX_FILE),
+            "path": None if self.directory is None else str(self.directory / INDEX_FILE),
             "places": len(self),
             "names": len(self._keys),
             "by_kind": dict(sorted(d["counts"].items(), key=lambda kv: -kv[1])),
@@ -278,42 +340,3 @@ def _ring(row: int, col: int, r: int) -> Iterator[tuple[int, int]]:
         for dc in range(-r, r + 1):
             if max(abs(dr), abs(dc)) == r:
                 yield row + dr, (col + dc + 180) % 360 - 180
-
-
-_CACHE: dict[Path, PlaceIndex] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def get_gazetteer(
-    settings: Settings | None = None, *, rebuild: bool = False, quiet: bool = False, min_population: int | None = None
-) -> PlaceIndex:
-    """The process-wide gazetteer for ``settings.gazetteer_path``, built first if missing or stale.
-
-    A rebuild keeps the old index's ``min_population`` unless one is given.
-    """
-    directory = (settings or load_settings()).gazetteer_path
-    with _CACHE_LOCK:
-        gaz = _CACHE.get(directory)
-        if gaz is not None and not rebuild:
-            return gaz
-        gaz = None
-        previous = 0
-        if (directory / INDEX_FILE).exists():
-            try:
-                gaz = PlaceIndex(directory)
-                previous = gaz.info()["min_population"]
-            except GazetteerError:
-                gaz = None  # damaged: rebuild below
-            if gaz is not None and (rebuild or gaz.stamp() != expected_stamp(directory)):
-                gaz = None
-        if gaz is None:
-            build_index(directory, quiet=quiet, min_population=previous if min_population is None else min_population)
-            gaz = PlaceIndex(directory)
-        _CACHE[directory] = gaz
-        return gaz
-
-
-def clear_cache() -> None:
-    """Forget loaded indexes (after a rebuild in another process, or in tests)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()

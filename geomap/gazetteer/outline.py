@@ -48,7 +48,7 @@ def outline_centre(geojson: Any) -> tuple[float, float] | None:
     if geojson.get("type") == "Feature":
         return outline_centre(geojson.get("geometry"))
     kind, coords = geojson.get("type"), geojson.get("coordinates")
-    polygons = coords if kind == "MultiPolygon" else [coords] if kind == "Polygon" else []
+    polygons: list = (coords or []) if kind == "MultiPolygon" else [coords] if kind == "Polygon" else []
     parts = [_ring(p[0]) for p in polygons if p and len(p[0]) >= 3]
     total = sum(a for a, _, _ in parts)
     if total <= 0:

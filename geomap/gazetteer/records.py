@@ -6,11 +6,12 @@ load in milliseconds, and only the ones a lookup returns become ``Place`` object
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..models import Place
 
-__all__ = ["FIELD_SEP", "LIST_SEP", "encode_record", "decode_record"]
+__all__ = ["FIELD_SEP", "LIST_SEP", "GEONAMEID_FIELD", "encode_record", "decode_record"]
 
 FIELD_SEP = "\x1f"
 LIST_SEP = "\x1e"
@@ -31,12 +32,15 @@ _FIELDS = (
 )
 
 
+GEONAMEID_FIELD = _FIELDS.index("geonameid")  # position of the GeoNames id in a stored record
+
+
 def _clean(value: Any) -> str:
     text = "" if value is None else str(value)
     return text.replace(FIELD_SEP, " ").replace(LIST_SEP, " ")
 
 
-def encode_record(rec: dict, alternates: list[str]) -> str:
+def encode_record(rec: Mapping[str, Any], alternates: list[str]) -> str:
     """One record as a string (coordinates live in the index's arrays)."""
     fields = [_clean(rec.get(f)) for f in _FIELDS]
     fields.append(LIST_SEP.join(_clean(a) for a in alternates))

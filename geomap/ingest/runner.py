@@ -9,30 +9,28 @@ the rest.
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
-import signal
-import sys
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import Any, Protocol
-
-from tqdm import tqdm
+from typing import Any
 
 from ..config import Settings, load_settings
-from ..errors import GazetteerError, IngestError, InputError, ModelError, StoreError
+from ..errors import ConfigError, IngestError, InputError, StoreError
+from ..gazetteer.builder import INDEX_FILE
 from ..models import Article, ParsedDocument
+from ..parallel import Submitter, pipelined, worker_pool
 from ..store import Store, check_article, content_hash
 from .formats import Entry
-from .sources import read_path
+from .parsing import Item, Parser, parse_items, parser_for
+from .progress import Progress
+from .sources import count_entries, read_path
 
 __all__ = [
     "IngestReport",
@@ -42,6 +40,9 @@ __all__ = [
     "seed_if_empty",
     "SEEDS_DIR",
     "BATCH_SIZE",
+    "FIRST_INDEX_BUILD_SECONDS",
+    "run_entries",
+    "index_ready",
 ]
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -54,16 +55,8 @@ _SEED_DETAILS: dict[str, dict[str, Any]] = {
     },
 }
 BATCH_SIZE = 64
-# A broken model or gazetteer fails every article alike: stop the run instead of reporting each.
-_FATAL = (ModelError, GazetteerError)
-
-
-class Parser(Protocol):
-    """What ingestion needs of a geoparser (``geomap.pipeline.Geoparser``)."""
-
-    def parse(self, text: str, *, title: str | None = None) -> ParsedDocument: ...
-
-    def parse_many(self, texts: Iterable[str], *, batch_size: int = ...) -> Iterable[ParsedDocument]: ...
+# How long the first build of the place index takes on a 2-core machine (27-40 s measured): said before it starts.
+FIRST_INDEX_BUILD_SECONDS = 40
 
 
 @dataclass
@@ -100,123 +93,68 @@ class IngestReport:
         }
 
 
-# --- parsers ---------------------------------------------------------------
-
-_PARSERS: dict[str, Parser] = {}
-
-
-def _parser(settings: Settings) -> Parser:
-    """One geoparser per configuration per process (loading the model takes a second)."""
-    key = repr(settings)
-    if key not in _PARSERS:
-        from ..pipeline import Geoparser
-
-        _PARSERS[key] = Geoparser(settings)
-    return _PARSERS[key]
-
-
-def _parse_one(parser: Parser, article: Article) -> ParsedDocument | str:
-    """The parse, or why it failed (a model or gazetteer failure stops the run)."""
-    try:
-        return parser.parse(article.text, title=article.title or None)
-    except _FATAL:
-        raise
-    except Exception as exc:  # one article's failure must not stop the run
-        return f"geoparser failed: {type(exc).__name__}: {exc}"
-
-
-def _parse_batch(parser: Parser, articles: Sequence[Article]) -> list[ParsedDocument | str]:
-    """Parses of a batch through the model's batched path; one by one if an article breaks it."""
-    try:
-        return list(parser.parse_many([a.text for a in articles], batch_size=len(articles)))
-    except _FATAL:
-        raise
-    except Exception:
-        return [_parse_one(parser, a) for a in articles]
-
-
 _worker_parser: Parser | None = None
 
 
 def _init_worker(parent: Parser | None, settings: Settings) -> None:
-    """Worker set-up: the parent's loaded parser (fork) or a new one; Ctrl-C and death are the parent's."""
+    """Worker set-up: the parent's loaded parser (fork) or a new one (spawn)."""
     global _worker_parser
-    _worker_parser = parent if parent is not None else _parser(settings)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool; no traceback per worker
-    if sys.platform.startswith("linux"):  # a SIGKILLed ingest must not leave workers behind
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    _worker_parser = parent if parent is not None else parser_for(settings)
 
 
-def _worker_parse(articles: list[Article]) -> list[ParsedDocument | str]:
+def _worker_parse(items: list[Item]) -> list[ParsedDocument | str]:
     assert _worker_parser is not None
-    return _parse_batch(_worker_parser, articles)
+    return parse_items(_worker_parser, items)
 
 
-@contextmanager
-def _parsing(parser: Parser, settings: Settings, workers: int) -> Iterator[Callable[[list[Article]], Future]]:
-    """A function that starts parsing a batch and returns its future: here, or in a process pool.
+def index_ready(settings: Settings) -> bool:
+    """Whether the place index exists (else the first parse builds it, ``FIRST_INDEX_BUILD_SECONDS``)."""
+    return (settings.gazetteer_path / INDEX_FILE).is_file()
 
-    With fork the workers inherit the loaded model and gazetteer (loaded
-    first), so they start at once and share the index's memory. They are all
-    started before this function returns, before any other thread exists.
-    """
-    if workers <= 1:
 
-        def now(articles: list[Article]) -> Future:
-            future: Future = Future()
-            future.set_result(_parse_batch(parser, articles))
-            return future
+_LOADED: weakref.WeakSet[Any] = weakref.WeakSet()  # parsers loaded in this process: no second "loading" line
 
-        yield now
+
+def _load(parser: Parser, settings: Settings, progress: Progress) -> None:
+    """Load the model and the index before the first article, saying so (a build takes a while)."""
+    load = getattr(parser, "load", None)
+    if load is None or parser in _LOADED:
         return
-    if "fork" in multiprocessing.get_all_start_methods():
-        getattr(parser, "load", lambda: None)()
-        context, initargs = multiprocessing.get_context("fork"), (parser, settings)
-    else:
-        context, initargs = multiprocessing.get_context("spawn"), (None, settings)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=initargs) as pool:
-            pool.submit(int).result()  # start the workers now
-            yield lambda articles: pool.submit(_worker_parse, articles)
-    except BrokenProcessPool:
-        raise IngestError(
-            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
-            "(the batches already stored are kept)"
-        ) from None
+    if not index_ready(settings):
+        progress.stage(
+            f"building the place index in {settings.gazetteer_path} first (once; about "
+            f"{FIRST_INDEX_BUILD_SECONDS} s on two cores)"
+        )
+    progress.stage("loading the spaCy model and the place index")
+    load()
+    _LOADED.add(parser)
 
 
 # --- runs --------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Item:
-    origin: str
-    article: Article
-    stored_id: int | None = None  # set when re-parsing an article already stored
-
-
 class _Run:
     """Book-keeping of one run: the report, the progress bar, the batches to parse."""
 
-    def __init__(self, store: Store, *, reprocess: bool, progress: bool, batch_size: int) -> None:
+    def __init__(self, store: Store, *, reprocess: bool, progress: Progress, batch_size: int) -> None:
         self.store = store
         self.reprocess = reprocess
         self.batch_size = max(1, batch_size)
         self.report = IngestReport()
-        self.bar = tqdm(unit=" articles", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+        self.progress = progress
 
     def _skip(self) -> None:
         self.report.duplicates += 1
-        self.bar.update(1)
+        self.progress.advance(1)
 
     def fail(self, origin: str, reason: str) -> None:
         self.report.failed.append((origin, reason))
-        self.bar.update(1)
+        self.progress.advance(1)
 
-    def batches(self, entries: Iterable[Entry]) -> Iterator[list[_Item]]:
+    def batches(self, entries: Iterable[Entry]) -> Iterator[list[Item]]:
         """Articles still to parse, in batches; failures and duplicates are counted on the way."""
         seen: set[str] = set()
-        pending: dict[str, _Item] = {}
+        pending: dict[str, Item] = {}
         for entry in entries:
             if entry.article is None:
                 self.fail(entry.origin, entry.error or "unreadable")
@@ -231,7 +169,7 @@ class _Run:
                 self._skip()
                 continue
             seen.add(digest)
-            pending[digest] = _Item(entry.origin, entry.article)
+            pending[digest] = Item(entry.origin, entry.article)
             if len(pending) >= self.batch_size:
                 if batch := self._unstored(pending):
                     yield batch
@@ -239,7 +177,7 @@ class _Run:
         if pending and (batch := self._unstored(pending)):
             yield batch
 
-    def _unstored(self, pending: dict[str, _Item]) -> list[_Item]:
+    def _unstored(self, pending: dict[str, Item]) -> list[Item]:
         stored = self.store.stored_hashes(pending)
         out = []
         for digest, item in pending.items():
@@ -252,7 +190,7 @@ class _Run:
                 self._skip()
         return out
 
-    def _store_new(self, batch: list[_Item], new: list[tuple[Article, ParsedDocument]]) -> None:
+    def _store_new(self, batch: list[Item], new: list[tuple[Article, ParsedDocument]]) -> None:
         """Store new articles in one transaction; if the database refuses it, one by one, so a
         record the checks let through fails alone and the others are still stored."""
         try:
@@ -273,7 +211,7 @@ class _Run:
             else:  # another writer stored the same text meanwhile
                 self.report.duplicates += 1
 
-    def write(self, batch: list[_Item], parses: list[ParsedDocument | str]) -> None:
+    def write(self, batch: list[Item], parses: list[ParsedDocument | str]) -> None:
         """Store one parsed batch: new articles in one transaction, re-parses in another."""
         new, again = [], []
         for item, parsed in zip(batch, parses, strict=True):
@@ -288,8 +226,52 @@ class _Run:
         if again:
             self.store.replace_mentions_many(again)
             self.report.reprocessed += len(again)
-        self.bar.update(len(new) + len(again))
-        self.bar.set_postfix(new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed))
+        self.progress.advance(
+            len(new) + len(again), new=self.report.ingested, dup=self.report.duplicates, failed=len(self.report.failed)
+        )
+
+
+@contextmanager
+def _parsing(
+    parser: Parser | None, settings: Settings, workers: int, scheduler: str | None, progress: Progress
+) -> Iterator[tuple[Submitter, Callable[[list[Item]], list[ParsedDocument | str]], int]]:
+    """Where batches are parsed: (a submitter, the task to submit, how many batches to keep in flight).
+
+    Here or in ``workers`` processes (the geoparser loaded first, in this
+    process); or on the Dask cluster at ``scheduler``, whose workers load their own.
+    """
+    if scheduler:
+        try:
+            from .cluster import cluster_pool, parse_on_worker  # the optional 'cluster' extra (dask)
+        except ModuleNotFoundError as exc:
+            raise ConfigError(
+                f"parsing on a Dask cluster needs dask and distributed ({exc.name} is missing): "
+                "pip install 'geomap[cluster]'"
+            ) from None
+
+        progress.stage(f"connecting to the Dask scheduler at {scheduler}")
+        with cluster_pool(scheduler) as (submitter, cluster_workers):
+            yield submitter, parse_on_worker, 2 * cluster_workers
+        return
+    parser = parser or parser_for(settings)
+    _load(parser, settings, progress)
+    pool = worker_pool(
+        workers,
+        _init_worker,
+        forked_args=(parser, settings),
+        spawned_args=(None, settings),
+        before_fork=getattr(parser, "load", None),
+    )
+    task = _worker_parse if workers > 1 else partial(parse_items, parser)
+    try:
+        with pool as executor:
+            # 2 * workers - 1 batches in flight keep the workers busy while this process writes
+            yield executor, task, 2 * workers - 1
+    except BrokenProcessPool:
+        raise IngestError(
+            "a parsing worker process died (out of memory?); run the same command again with fewer --workers "
+            "(the batches already stored are kept)"
+        ) from None
 
 
 def _run(
@@ -300,27 +282,44 @@ def _run(
     parser: Parser | None,
     workers: int,
     reprocess: bool,
-    progress: bool,
+    progress: Progress,
     batch_size: int,
+    scheduler: str | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
     settings = settings or load_settings()
-    with _parsing(parser or _parser(settings), settings, workers) as submit:
-        run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
-        ahead: deque[tuple[list[_Item], Future]] = deque()
-        try:
-            for batch in run.batches(entries):
-                ahead.append((batch, submit([i.article for i in batch])))
-                while len(ahead) >= 2 * workers - 1:  # keep the workers busy while this process writes
-                    done, future = ahead.popleft()
-                    run.write(done, future.result())
-            while ahead:
-                done, future = ahead.popleft()
-                run.write(done, future.result())
-        finally:
-            run.bar.close()
+    run = _Run(store, reprocess=reprocess, progress=progress, batch_size=batch_size)
+    try:
+        with _parsing(parser, settings, workers, scheduler, progress) as (submitter, task, ahead):
+            progress.stage("geoparsing")
+            for batch, parses in pipelined(submitter, task, run.batches(entries), ahead=ahead):
+                run.write(batch, parses)
+    finally:
+        progress.close()
     run.report.seconds = time.perf_counter() - started
     return run.report
+
+
+def run_entries(
+    entries: Iterable[Entry],
+    store: Store,
+    *,
+    parser: Parser | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestReport:
+    """Store the articles of ``entries`` not stored yet, parsed here in batches (``geomap watch``'s path)."""
+    return _run(
+        entries,
+        store,
+        settings=settings,
+        parser=parser,
+        workers=1,
+        reprocess=False,
+        progress=progress or Progress(enabled=False),
+        batch_size=batch_size,
+    )
 
 
 def ingest_paths(
@@ -334,8 +333,18 @@ def ingest_paths(
     settings: Settings | None = None,
     parser: Parser | None = None,
     batch_size: int = BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
-    """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``)."""
+    """Ingest files, folders, ``-`` and URLs; stored texts are skipped (re-parsed with ``reprocess``).
+
+    ``scheduler`` (tcp://host:8786): parse on that Dask cluster's workers instead of ``workers`` processes here.
+    """
+    paths = list(paths)
+    bar = Progress(enabled=progress)
+    if progress:
+        bar.stage("counting the articles in the input")
+        counts = [count_entries(p) for p in paths]
+        bar.set_total(None if None in counts else sum(c or 0 for c in counts))
     entries = chain.from_iterable(read_path(p, source=source) for p in paths)
     return _run(
         entries,
@@ -344,8 +353,9 @@ def ingest_paths(
         parser=parser,
         workers=workers,
         reprocess=reprocess,
-        progress=progress,
+        progress=bar,
         batch_size=batch_size,
+        scheduler=scheduler,
     )
 
 
@@ -357,9 +367,11 @@ def reprocess_stored(
     settings: Settings | None = None,
     parser: Parser | None = None,
     batch_size: int = BATCH_SIZE,
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Re-parse every stored article (after a gazetteer or model change), replacing its mentions."""
     entries = (Entry(f"article {a.id}", a) for a in store.iter_articles())
+    bar = Progress(enabled=progress, total=store.stats()["articles"] if progress else None)
     return _run(
         entries,
         store,
@@ -367,8 +379,9 @@ def reprocess_stored(
         parser=parser,
         workers=workers,
         reprocess=True,
-        progress=progress,
+        progress=bar,
         batch_size=batch_size,
+        scheduler=scheduler,
     )
 
 
@@ -380,7 +393,7 @@ def ingest_article(
     stored = store.stored_hashes([content_hash(article.text)])
     if stored:
         return next(iter(stored.values())), False
-    parsed = (parser or _parser(settings or load_settings())).parse(article.text, title=article.title or None)
+    parsed = (parser or parser_for(settings or load_settings())).parse(article.text, title=article.title or None)
     return store.add(article, parsed)
 
 
@@ -409,7 +422,7 @@ def seed_if_empty(store: Store, settings: Settings, *, parser: Parser | None = N
         parser=parser,
         workers=1,
         reprocess=False,
-        progress=False,
+        progress=Progress(enabled=False),
         batch_size=BATCH_SIZE,
     )
     if report.failed:

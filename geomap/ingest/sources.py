@@ -17,7 +17,7 @@ from ..errors import IngestError
 from ..textio import refuse_binary
 from .formats import Entry, detect_format, read_bytes, read_jsonl_lines
 
-__all__ = ["read_path", "fetch_url", "MAX_INPUT_BYTES"]
+__all__ = ["read_path", "count_entries", "fetch_url", "MAX_INPUT_BYTES"]
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 _TIMEOUT = 15.0
@@ -111,3 +111,46 @@ def read_path(path: str | Path, *, source: str | None = None) -> Iterator[Entry]
         yield from _read_file(p, source)
     else:
         yield Entry(name, error="no such file or folder")
+
+
+# The readers whose record count is only known by reading the file (a feed, a JSON array).
+_COUNTED_BY_READING = ("feed", "json")
+
+
+def _count_file(path: Path) -> int:
+    """How many entries ``_read_file`` will yield for ``path`` (an unreadable file yields one error)."""
+    fmt = detect_format(b"", name=path.name)
+    try:
+        if fmt == "jsonl":
+            with path.open("rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        if fmt not in _COUNTED_BY_READING and path.suffix:  # one article per text, Markdown or HTML file
+            return 1
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            return 1
+        data = path.read_bytes()
+    except OSError:
+        return 1
+    fmt = detect_format(data, name=path.name)
+    if fmt not in _COUNTED_BY_READING:
+        return 1
+    return sum(1 for _ in read_bytes(data, str(path), fmt=fmt))
+
+
+def count_entries(path: str | Path) -> int | None:
+    """How many entries ``read_path(path)`` will yield; None when only reading it can tell (stdin, a URL).
+
+    A quick pass before a run, so the progress line can show a total and an
+    ETA: files count one each, JSON Lines one per line, feeds and JSON arrays
+    one per record (read once more; parsing them costs far less than geoparsing).
+    """
+    name = str(path)
+    if name == "-" or name.lower().startswith(("http://", "https://")):
+        return None
+    p = Path(name).expanduser()
+    if p.is_dir():
+        try:
+            return sum(_count_file(f) for f in _walk(p))
+        except OSError:
+            return 1
+    return _count_file(p) if p.exists() else 1

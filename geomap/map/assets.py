@@ -43,6 +43,7 @@ PAGE_JS: tuple[tuple[str, str], ...] = (
     ("markercluster", "leaflet.markercluster.js"),
     ("geomap", "geomap-heat.js"),
     ("geomap", "geomap-controls.js"),
+    ("geomap", "geomap-tiles.js"),
     ("geomap", "geomap-map.js"),
 )
 

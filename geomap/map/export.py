@@ -1,8 +1,9 @@
 """Pages built from the store: the live map page and the standalone export.
 
 The live page carries no data (the browser loads ``/api/map``); the export
-carries the places and the newest mentions of each inline, with every
-script and stylesheet, so one file opens from disk.
+carries the places and the newest articles about each inline (with their
+sentences naming the place), with every script and stylesheet and the
+low-zoom basemap, so one file opens from disk.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from ..store import Filters, Store
 from .build import build_map, export_csp, render_map
 from .features import feature_collection, place_feature
 
-__all__ = ["map_data", "live_page", "export_page", "MAP_LIMIT", "EXPORT_LIMIT", "PREVIEW_MENTIONS"]
+__all__ = ["map_data", "live_page", "export_page", "MAP_LIMIT", "EXPORT_LIMIT", "PREVIEW_ARTICLES"]
 
 MAP_LIMIT = 20_000  # places the live map loads at most (most mentioned first)
 EXPORT_LIMIT = 2_000  # places an export holds at most (the file grows with each)
-PREVIEW_MENTIONS = 5  # newest mentions per place inlined in an export popup
+PREVIEW_ARTICLES = 5  # newest articles per place inlined in an export popup
+PREVIEW_SNIPPETS = 3  # sentences per article shown under it
 
 _MAP_FIELDS = ("id", "name", "kind", "country_code", "admin1_name", "mentions", "articles")
 
@@ -37,12 +39,14 @@ def live_page(settings: Settings, filters: dict[str, str], urls: dict[str, str])
 
 
 def export_page(settings: Settings, store: Store, filters: Filters, shown_filters: dict[str, str]) -> str:
-    """One self-contained HTML file: assets, places and their newest mentions inline."""
+    """One self-contained HTML file: assets, places and their newest articles inline."""
     collection = map_data(store, filters, limit=EXPORT_LIMIT)
-    previews = store.mentions_for_places([f["id"] for f in collection["features"]], filters, per_place=PREVIEW_MENTIONS)
+    previews = store.articles_for_places(
+        [f["id"] for f in collection["features"]], filters, per_place=PREVIEW_ARTICLES, snippets=PREVIEW_SNIPPETS
+    )
     for feature in collection["features"]:
         page = previews[feature["id"]]
-        feature["properties"]["preview"] = {"items": page.items, "total": page.total}
+        feature["properties"]["preview"] = {"items": page.items, "articles": page.total}
     described = ", ".join(f"{k}={v}" for k, v in sorted(shown_filters.items())) or "none"
     note = f"Filters: {described}."
     if collection["truncated"]:

@@ -1,14 +1,12 @@
-"""Place records from the store as GeoJSON, CSV rows, and JSON safe inside ``<script>``."""
+"""Place records from the store as GeoJSON, and JSON safe inside ``<script>`` (other formats: ``formats.py``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["PLACE_FIELDS", "place_feature", "feature_collection", "places_csv", "script_json"]
+__all__ = ["PLACE_FIELDS", "place_feature", "feature_collection", "script_json"]
 
 PLACE_FIELDS = (
     "id",
@@ -46,22 +44,6 @@ def place_feature(place: dict[str, Any], extra: dict[str, Any] | None = None) ->
 def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> dict[str, Any]:
     """A GeoJSON FeatureCollection with extra foreign members (total, limit...)."""
     return {"type": "FeatureCollection", "features": list(features), **members}
-
-
-def places_csv(places: Iterable[dict[str, Any]]) -> str:
-    """CSV with a header row, one place per row; cells that a spreadsheet would run are quoted inert."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(PLACE_FIELDS)
-    for place in places:
-        row = []
-        for field in PLACE_FIELDS:
-            value = _jsonable(place.get(field))
-            if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-                value = "'" + value
-            row.append("" if value is None else value)
-        writer.writerow(row)
-    return out.getvalue()
 
 
 def script_json(value: Any) -> str:

@@ -231,10 +231,10 @@ def sentence_bounds(text: str, start: int, end: int, *, reach: int = 600) -> tup
     s = lo
     for m in _SENTENCE_END.finditer(text, lo, start):
         s = m.end()
-    m = _SENTENCE_END.search(text, end, min(len(text), end + reach))
+    after = _SENTENCE_END.search(text, end, min(len(text), end + reach))
     e = (
-        m.start() + 1
-        if m is not None and text[m.start()] in ".!?"
-        else (m.start() if m else min(len(text), end + reach))
+        after.start() + 1
+        if after is not None and text[after.start()] in ".!?"
+        else (after.start() if after else min(len(text), end + reach))
     )
     return s, max(e, end)

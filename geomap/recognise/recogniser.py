@@ -21,22 +21,19 @@ from itertools import pairwise
 
 from spacy.language import Language
 
+from ..errors import InputError
 from ..models import Candidate
-from .finder import find_candidates, qualifier_pattern, sentence_bounds
+from ..parallel import batched
+from .finder import DATELINE, DATELINE_WINDOW, find_candidates, qualifier_pattern, sentence_bounds
 from .lexicon import Lexicon, get_lexicon
 from .model import ENTITY_LABELS
+from .policy import DEFAULT_POLICY, SURE_KINDS, RecognitionPolicy
 from .spans import SOURCES, Found
 
 __all__ = ["Recogniser", "Entity"]
 
 Lookup = Callable[[str], list[Candidate]]
 
-WINDOW_CHARS = 25  # context NER reads on each side of a doubtful candidate
-MAX_WINDOW_CHARS = 4000  # merged windows are cut to this: bounded memory for any text size
-_STRONG_KINDS = frozenset({"continent", "country", "admin1", "water", "region"})
-_SURE_KINDS = frozenset({"continent", "country", "admin1", "water"})
-_SURE_POPULATION = 10_000
-_PERSON_PROOF_KINDS = frozenset({"continent", "country", "water"})
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 # A place name followed by one of these heads names an organisation or a disease, not a place:
 # "Cyprus Mail", "Texas Instruments", "West Nile virus", "Spanish flu".
@@ -46,6 +43,7 @@ _ORG_HEAD = re.compile(
     r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers|"
     r"[Vv]irus|[Ff]ever|[Ff]lu|[Ii]nfluenza|[Dd]isease|[Ee]bolavirus|[Ee]ncephalitis)\b"
 )
+_QUALIFIER_KINDS = frozenset({"admin1", "country"})  # what "Greer, South Carolina" needs after the comma
 _NO, _MAYBE, _YES = 0, 1, 2
 # A preposition of place, or "town of", right before a name: "in Avdiivka", "the town of Avdiivka".
 _LOCATIVE = re.compile(
@@ -79,32 +77,55 @@ class Entity:
 class Recogniser:
     """Finds place names in texts; ``lookup`` is the gazetteer's (memoised) name lookup."""
 
-    def __init__(self, ner: Language, lookup: Lookup, lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self,
+        ner: Language,
+        lookup: Lookup,
+        lexicon: Lexicon | None = None,
+        policy: RecognitionPolicy = DEFAULT_POLICY,
+    ) -> None:
         self.ner = ner
         self.lookup = lookup
         self.lexicon = lexicon or get_lexicon()
+        self.policy = policy
         self._qualifiers = qualifier_pattern(self.lexicon)
         self._dotted = tuple(a for a in self.lexicon.abbreviations if a.endswith("."))
 
     def recognise_many(self, texts: Iterable[str], *, batch_size: int = 32) -> Iterator[list[Found]]:
         """Found places per text, running NER in batches across texts."""
-        batch: list[str] = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) >= batch_size:
-                yield from self._batch(batch)
-                batch = []
-        if batch:
+        for batch in batched(texts, batch_size):
             yield from self._batch(batch)
+
+    def given(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Found]:
+        """The given character spans as found names (gold-span input), in text order, without recognition.
+
+        A demonym or abbreviation among them stands for its place; one opening a dateline counts as the dateline.
+        """
+        dateline = DATELINE.search(text, 0, DATELINE_WINDOW)
+        found = []
+        for start, end in sorted(set(spans)):
+            if not 0 <= start < end <= len(text):
+                raise InputError(f"span ({start}, {end}) is outside the text (length {len(text)})")
+            surface = text[start:end]
+            ref = self.lexicon.demonyms.get(surface) or self.lexicon.abbreviations.get(surface)
+            f = Found(start, end, surface, "gold", sentence=sentence_bounds(text, start, end))
+            if ref is not None:
+                f.kind = "demonym" if surface in self.lexicon.demonyms else "toponym"
+                f.lookup, f.country = ref.place, ref.country
+            if dateline is not None and dateline.start("place") == start:
+                f.source = "dateline"
+            found.append(f)
+        return found
 
     def _batch(self, texts: Sequence[str]) -> Iterator[list[Found]]:
         cands = [find_candidates(t, self.lookup, self.lexicon, self._qualifiers) for t in texts]
         windows: list[tuple[int, int, int]] = []  # (text index, start char, end char)
         for n, (text, found) in enumerate(zip(texts, cands)):
-            windows.extend((n, s, e) for s, e in _windows(text, [f for f in found if _needs_ner(text, f)]))
+            doubtful = [f for f in found if self._needs_ner(text, f)]
+            windows.extend((n, s, e) for s, e in _windows(text, doubtful, self.policy))
         ents: list[list[Entity]] = [[] for _ in texts]
         pieces = (texts[n][s:e] for n, s, e in windows)
-        for (n, s, _), piece in zip(windows, self.ner.pipe(pieces, batch_size=64)):
+        for (n, s, _), piece in zip(windows, self.ner.pipe(pieces, batch_size=self.policy.ner_batch_size)):
             ents[n].extend(Entity(s + e.start_char, s + e.end_char, e.label_) for e in piece.ents)
         for text, found, doc_ents in zip(texts, cands, ents):
             yield self._merge(text, found, doc_ents)
@@ -112,7 +133,7 @@ class Recogniser:
     def _merge(self, text: str, found: list[Found], ents: list[Entity]) -> list[Found]:
         ents.sort(key=lambda e: e.start)
         starts = [e.start for e in ents]
-        people = _people(text, ents) - _qualified_names(text, found)
+        people = _people(text, ents) - _qualified_names(text, found, self.policy)
         lowered = _lowercase_words(text)
         out: list[Found] = []
         for ent in ents:
@@ -127,16 +148,17 @@ class Recogniser:
             for f, e in zip(found, covering)
             if e is not None and e.label == "PERSON" and (e.start, e.end) == (f.start, f.end)
         )
-        for f, ent in zip(found, covering):
-            if ent is not None:
-                f.label = ent.label
-            if ent is None and persons[f.text] >= 2 and not _sure(f):
+        for f, cover in zip(found, covering):
+            if cover is not None:
+                f.label = cover.label
+            if cover is None and persons[f.text] >= self.policy.person_votes and not self.policy.sure(f.candidates):
                 continue
-            verdict = self._verdict(f, ent, text, people, lowered)
-            if ent is not None and ent.label in ENTITY_LABELS and (ent.start, ent.end) != (f.start, f.end):
+            verdict = self._verdict(f, cover, text, people, lowered)
+            if cover is not None and cover.label in ENTITY_LABELS and (cover.start, cover.end) != (f.start, f.end):
                 # Part of a longer place name the gazetteer does not know ("Flat Creek", "Lake Lanier").
-                edge = f.start == ent.start or f.end == ent.end
-                verdict = min(verdict, _YES if edge and _strong(f, 10_000) else _NO)
+                edge = f.start == cover.start or f.end == cover.end
+                strong = self.policy.strong(f.candidates, self.policy.sure_population)
+                verdict = min(verdict, _YES if edge and strong else _NO)
             if verdict == _YES:
                 out.append(f)
             elif verdict == _MAYBE:
@@ -171,16 +193,15 @@ class Recogniser:
                 )
                 continue
             cands = self.lookup(piece)
-            if piece.lower() in self.lexicon.stopnames and not any(
-                c.primary and c.place.kind in _SURE_KINDS for c in cands[:3]
-            ):
+            if piece.lower() in self.lexicon.stopnames and not self.policy.sure_kind(cands):
                 continue  # "March", "Lincoln": NER's place reading of a stop-listed word needs a country or state
             if cands:
                 yield Found(start, start + len(piece), piece, "ner", label=ent.label, candidates=cands)
 
     def _verdict(self, f: Found, ent: Entity | None, text: str, people: set[str], lowered: set[str]) -> int:
         """Vetoes for word-list candidates NER did not call a place: _NO, _MAYBE (weak doubt) or _YES."""
-        if (f.text in people and not _sure(f)) or _ORG_HEAD.match(text, f.end):
+        policy = self.policy
+        if (f.text in people and not policy.sure(f.candidates)) or _ORG_HEAD.match(text, f.end):
             return _NO
         if f.source in {"abbreviation", "dateline"}:
             return _YES
@@ -195,47 +216,43 @@ class Recogniser:
                 if not exact:
                     # "Kyiv Mayor Vitali Klitschko", "Anderson County Sheriff Greg Taylor": a place before a title.
                     titled = ent.start == f.start and _TITLE_NEXT.match(text, f.end)
-                    return _YES if titled and _strong(f, 1000) else _NO
-                return _YES if _sure(f) or (_locative(text, f) and _strong(f, 10_000)) else _MAYBE
+                    return _YES if titled and policy.strong(f.candidates, policy.town_population) else _NO
+                if policy.sure(f.candidates):
+                    return _YES
+                located = self._locative(text, f) and policy.strong(f.candidates, policy.sure_population)
+                return _YES if located else _MAYBE
             # The small model calls some towns ORG, PRODUCT or PERSON ("Bakhmut"): an exact span may still be a place.
             if not exact and (ent.label not in {"ORG", "FAC"} or not _place_inside_org(f, ent, text)):
                 return _NO
-            return _YES if _strong(f, 10_000) else _MAYBE
-        if not _strong(f, 1000):
+            return _YES if policy.strong(f.candidates, policy.sure_population) else _MAYBE
+        if not policy.strong(f.candidates, policy.town_population):
             return _MAYBE
-        if ent is not None or _strong(f, _SURE_POPULATION) or _locative(text, f):
+        if ent is not None or policy.strong(f.candidates, policy.sure_population) or self._locative(text, f):
             return _YES
         return _MAYBE
 
+    def _locative(self, text: str, f: Found) -> bool:
+        return _LOCATIVE.search(text, max(0, f.start - self.policy.locative_chars), f.start) is not None
 
-def _locative(text: str, f: Found) -> bool:
-    return _LOCATIVE.search(text, max(0, f.start - 24), f.start) is not None
-
-
-def _strong(f: Found, min_population: int) -> bool:
-    """A candidate worth trusting without NER: a country, region or water body, or a sizeable town.
-
-    Alternate names (often other languages' words, or nicknames: "Google" for Topeka) count
-    only for countries, regions and seas.
-    """
-    for c in f.candidates[:5]:
-        p = c.place
-        if not c.primary and p.kind not in _SURE_KINDS:
-            continue
-        if p.kind in _STRONG_KINDS or p.population >= min_population or p.kind == "admin2":
+    def _needs_ner(self, text: str, f: Found) -> bool:
+        """False where the reading is sure without NER: demonyms, abbreviations, datelines, and a
+        primary name of a country, region, sea or large city standing alone (no capitalised word
+        beside it, so it cannot be part of "Jordan Peterson" or "Georgia Power", not opening
+        a sentence, and a city not followed by what follows people: "Nelson said")."""
+        policy = self.policy
+        if f.source in {"demonym", "abbreviation", "dateline"}:
+            return False
+        top = f.candidates[0] if f.candidates else None
+        if top is None or not policy.strong(f.candidates, policy.town_population):
+            return False  # nothing NER could say would make it a place the gazetteer can place
+        if not top.primary or f.text.lower() in self.lexicon.stopnames:
             return True
-    return False
-
-
-def _sure(f: Found) -> bool:
-    """A country, continent, sea or city of 100,000+ by its own name: a place even where NER says person.
-
-    First-level regions are not: many share a person's name (Nelson, Flores, Virginia), and a
-    region rarely "says" anything the way "Moscow said" does.
-    """
-    return any(
-        c.primary and (c.place.kind in _PERSON_PROOF_KINDS or c.place.population >= 100_000) for c in f.candidates[:3]
-    )
+        if top.place.kind not in SURE_KINDS and top.place.population < policy.sure_population:
+            return True
+        if top.place.kind not in SURE_KINDS and (_sentence_initial(text, f.start) or _PERSON_NEXT.match(text, f.end)):
+            return True
+        before = max(0, f.start - policy.capitalised_prev_chars)
+        return bool(_CAPITALISED_NEXT.match(text, f.end) or _CAPITALISED_PREV.search(text, before, f.start))
 
 
 def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
@@ -262,7 +279,7 @@ def _covering(f: Found, ents: Sequence[Entity], starts: Sequence[int]) -> Entity
 
 def _people(text: str, ents: Sequence[Entity]) -> set[str]:
     """First and last names of multi-word PERSON entities: 'John Kirby' makes a bare 'Kirby' a person."""
-    out = set()
+    out: set[str] = set()
     for e in ents:
         if e.label == "PERSON":
             words = [_TRAILING.sub("", w) for w in text[e.start : e.end].split()]
@@ -271,13 +288,11 @@ def _people(text: str, ents: Sequence[Entity]) -> set[str]:
     return out
 
 
-def _qualified_names(text: str, found: Sequence[Found]) -> set[str]:
+def _qualified_names(text: str, found: Sequence[Found], policy: RecognitionPolicy) -> set[str]:
     """Names the text itself qualifies as places ("Greer, South Carolina"): never people's names."""
     out = set()
     for a, b in pairwise(found):
-        qualifier = b.source == "abbreviation" or any(
-            c.primary and c.place.kind in {"admin1", "country"} for c in b.candidates[:3]
-        )
+        qualifier = b.source == "abbreviation" or policy.sure_kind(b.candidates, _QUALIFIER_KINDS)
         if qualifier and _QUALIFIER_GAP.fullmatch(text, a.end, b.start):
             out.add(a.text)
     return out
@@ -310,37 +325,19 @@ def _without_overlaps(spans: list[Found]) -> list[Found]:
     return kept
 
 
-def _needs_ner(text: str, f: Found) -> bool:
-    """False where the reading is sure without NER: demonyms, abbreviations, datelines, and a
-    primary name of a country, region, sea or large city standing alone (no capitalised word
-    beside it, so it cannot be part of "Jordan Peterson" or "Georgia Power", not opening
-    a sentence, and a city not followed by what follows people: "Nelson said")."""
-    if f.source in {"demonym", "abbreviation", "dateline"}:
-        return False
-    top = f.candidates[0] if f.candidates else None
-    if top is None or not _strong(f, 1000):
-        return False  # nothing NER could say would make it a place the gazetteer can place
-    if not top.primary or f.text.lower() in get_lexicon().stopnames:
-        return True
-    if top.place.kind not in _SURE_KINDS and top.place.population < _SURE_POPULATION:
-        return True
-    if top.place.kind not in _SURE_KINDS and (_sentence_initial(text, f.start) or _PERSON_NEXT.match(text, f.end)):
-        return True
-    return bool(_CAPITALISED_NEXT.match(text, f.end) or _CAPITALISED_PREV.search(text, max(0, f.start - 30), f.start))
-
-
-def _windows(text: str, found: Sequence[Found]) -> Iterator[tuple[int, int]]:
-    """Merged character windows around the candidates, cut at spaces, each ≤ MAX_WINDOW_CHARS."""
+def _windows(text: str, found: Sequence[Found], policy: RecognitionPolicy) -> Iterator[tuple[int, int]]:
+    """Merged character windows around the candidates, cut at spaces, each at most ``policy.max_window_chars``."""
+    limit = policy.max_window_chars
     cur: tuple[int, int] | None = None
     for f in found:
-        s = text.rfind(" ", 0, max(0, f.start - WINDOW_CHARS)) + 1
-        e = text.find(" ", min(len(text), f.end + WINDOW_CHARS))
+        s = text.rfind(" ", 0, max(0, f.start - policy.ner_window_chars)) + 1
+        e = text.find(" ", min(len(text), f.end + policy.ner_window_chars))
         e = len(text) if e == -1 else e
-        if cur is not None and s <= cur[1] and e - cur[0] <= MAX_WINDOW_CHARS:
+        if cur is not None and s <= cur[1] and e - cur[0] <= limit:
             cur = (cur[0], max(cur[1], e))
             continue
         if cur is not None:
             yield cur
-        cur = (s, min(e, s + MAX_WINDOW_CHARS)) if e - s > MAX_WINDOW_CHARS else (s, e)
+        cur = (s, min(e, s + limit)) if e - s > limit else (s, e)
     if cur is not None:
         yield cur

@@ -11,9 +11,10 @@ already resolved lie.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..gazetteer.normalise import normalise
 from ..models import Candidate, Place
@@ -46,7 +47,7 @@ def level(p: Place) -> tuple[str, str]:
 
 COUNTRY_SELF = 0.5  # a country's own mention is weaker evidence for a town in it than a place there
 # One mention's votes: for countries, and for (country, admin1) regions.
-Votes = tuple[Counter[str], Counter[tuple[str, str]]]
+Votes = tuple[defaultdict[str, float], defaultdict[tuple[str, str], float]]
 
 
 @dataclass(slots=True)
@@ -66,27 +67,27 @@ class Cues:
 class Context:
     """Per-document evidence. Votes are weights summed over mentions."""
 
-    countries: Counter[str] = field(default_factory=Counter)
-    regions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    countries: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    regions: defaultdict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
     qualifier_of: dict[int, int] = field(default_factory=dict)  # mention index -> index of its qualifier
     home: Place | None = None  # the dateline's place
     points: dict[str, tuple[float, float, float]] = field(
         default_factory=dict
-    )  # place id -> lat, lon (radians), weight
+    )  # place id -> lat, lon (degrees), weight
     named_regions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # region -> ids of places naming it
     own: list[Votes] = field(default_factory=list)  # each mention's own votes (left out when ranking it)
     cues: list[Cues] = field(default_factory=list)
     levels: list[tuple[str, str] | None] = field(default_factory=list)  # level of each mention's pass-one place
     total: float = 0.0
 
-    def country_share(self, cc: str | None, own: Counter[str]) -> float:
+    def country_share(self, cc: str | None, own: Mapping[str, float]) -> float:
         """Share of the document's country votes for ``cc``, leaving out the mention's own votes."""
         if not cc:
             return 0.0
         total = self.total - sum(own.values())
         return max(0.0, self.countries[cc] - own[cc]) / total if total > 0 else 0.0
 
-    def region_share(self, key: tuple[str, str] | None, own: Counter[tuple[str, str]]) -> float:
+    def region_share(self, key: tuple[str, str] | None, own: Mapping[tuple[str, str], float]) -> float:
         if key is None:
             return 0.0
         total = self.total - sum(own.values())
@@ -95,8 +96,8 @@ class Context:
 
 def _votes(cands: Sequence[Candidate]) -> Votes:
     """How one mention votes: spread over its candidates by prior, one vote in all."""
-    countries: Counter[str] = Counter()
-    regions: Counter[tuple[str, str]] = Counter()
+    countries: defaultdict[str, float] = defaultdict(float)
+    regions: defaultdict[tuple[str, str], float] = defaultdict(float)
     top = cands[:10]
     total = sum(c.score for c in top)
     if total <= 0:
@@ -111,6 +112,12 @@ def _votes(cands: Sequence[Candidate]) -> Votes:
     return countries, regions
 
 
+def _add(into: defaultdict[Any, float], votes: Mapping[Any, float]) -> None:
+    """Sum ``votes`` into ``into`` (what ``Counter.update`` does, for float weights)."""
+    for key, weight in votes.items():
+        into[key] += weight
+
+
 def build_context(text: str, found: Sequence[Found], candidates: Sequence[Sequence[Candidate]]) -> Context:
     """The document's context, with each mention's own votes and cues."""
     ctx = Context()
@@ -118,17 +125,17 @@ def build_context(text: str, found: Sequence[Found], candidates: Sequence[Sequen
     for f, cands in zip(found, candidates):
         weight = 0.5 if f.kind == "demonym" else 1.0
         countries, regions = _votes(cands)
-        for k in countries:
-            countries[k] *= weight
-        for k in regions:
-            regions[k] *= weight
-        ctx.countries.update(countries)
-        ctx.regions.update(regions)
+        for cc in countries:
+            countries[cc] *= weight
+        for region in regions:
+            regions[region] *= weight
+        _add(ctx.countries, countries)
+        _add(ctx.regions, regions)
         ctx.total += weight if cands else 0.0
         key = normalise(f.name)
         if key in namesakes:  # a name is no evidence for itself: its namesakes' votes are its own
-            namesakes[key][0].update(countries)
-            namesakes[key][1].update(regions)
+            _add(namesakes[key][0], countries)
+            _add(namesakes[key][1], regions)
         else:
             namesakes[key] = (countries, regions)
         ctx.own.append(namesakes[key])

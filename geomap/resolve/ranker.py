@@ -1,4 +1,10 @@
-"""Choosing among candidates: a weighted sum of evidence, reported per candidate.
+"""Choosing among candidates: evidence per candidate, scored by a pluggable ``Ranker``.
+
+The default ranker is a hand-weighted sum (``WeightedSum`` with ``WEIGHTS``);
+another is chosen by name with ``GEOMAP_RANKER`` (a built-in or a package's
+``geomap.rankers`` entry point), and ``GEOMAP_RANKER_WEIGHTS`` points the
+weighted sum at a JSON file of weights (what ``benchmarks/train_ranker.py --out``
+writes).
 
 Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
 ``geomap extract --explain``:
@@ -25,14 +31,31 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
-from ..distance import EARTH_RADIUS_KM
+from ..config import Settings
+from ..distance import great_circle_km
+from ..errors import ConfigError
 from ..models import Candidate, Place
+from ..plugins import load_plugin
 from .context import Context, level, region_key
 
-__all__ = ["WEIGHTS", "rank", "confidence", "contains"]
+__all__ = [
+    "WEIGHTS",
+    "FEATURES",
+    "RANKER_GROUP",
+    "DEFAULT_RANKER",
+    "Ranker",
+    "WeightedSum",
+    "load_ranker",
+    "rank",
+    "confidence",
+    "contains",
+]
 
 # Set by hand. Weights learned by benchmarks/train_ranker.py (conditional logit, trained on one
 # gold corpus, measured on the other with `geomap evaluate --gold-spans`) did not beat them on
@@ -51,7 +74,65 @@ WEIGHTS = {
     "typed": 2.0,
     "list": 2.0,
 }
+FEATURES: tuple[str, ...] = tuple(WEIGHTS)  # every feature ``rank`` fills in, in a fixed order
 NEAR_KM = 300.0
+RANKER_GROUP = "geomap.rankers"  # entry-point group of third-party rankers
+DEFAULT_RANKER = "weighted"
+
+
+@runtime_checkable
+class Ranker(Protocol):
+    """Turns one candidate's evidence (``FEATURES``, each named) into a score; higher is better.
+
+    Scores only order a mention's candidates; ``confidence`` turns them into a probability.
+    """
+
+    def score(self, features: Mapping[str, float]) -> float: ...
+
+
+class WeightedSum:
+    """The default ranker: a weighted sum of the features (``WEIGHTS`` unless given others)."""
+
+    def __init__(self, weights: Mapping[str, float] | None = None) -> None:
+        given = dict(weights or WEIGHTS)
+        unknown = set(given) - set(FEATURES)
+        if unknown:
+            raise ConfigError(f"unknown ranking features {sorted(unknown)}; known: {', '.join(FEATURES)}")
+        self.weights = {k: float(given.get(k, 0.0)) for k in FEATURES}
+
+    def score(self, features: Mapping[str, float]) -> float:
+        return sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+
+    @classmethod
+    def from_json(cls, path: Path) -> WeightedSum:
+        """Weights from a JSON object ``{"feature": weight}`` (features it leaves out weigh 0)."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read ranker weights from {path}: {exc}") from None
+        if not isinstance(data, dict) or not all(isinstance(v, int | float) for v in data.values()):
+            raise ConfigError(f"{path} must hold a JSON object of feature names to numbers")
+        return cls(data)
+
+    def to_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.weights, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WeightedSum:
+        """The hand weights, or those in ``settings.ranker_weights``."""
+        return cls.from_json(settings.ranker_weights) if settings.ranker_weights else cls()
+
+
+RankerFactory = Callable[[Settings], Ranker]
+_BUILTIN_RANKERS: dict[str, RankerFactory] = {DEFAULT_RANKER: WeightedSum.from_settings}
+
+
+def load_ranker(settings: Settings) -> Ranker:
+    """The ranker ``settings.ranker`` names: built in, or a ``geomap.rankers`` entry point taking the settings."""
+    ranker = load_plugin(RANKER_GROUP, settings.ranker, _BUILTIN_RANKERS)(settings)
+    if not isinstance(ranker, Ranker):
+        raise ConfigError(f"ranker {settings.ranker!r} has no score(features) method")
+    return ranker
 
 
 def contains(area: Place, p: Place) -> bool:
@@ -69,16 +150,12 @@ def _near(p: Place, points: dict[str, tuple[float, float, float]], mine: tuple[s
     ``mine`` is this mention's own pass-one place and weight, left out.
     """
     num = den = 0.0
-    lat1, lon1 = math.radians(p.lat), math.radians(p.lon)
-    cos1 = math.cos(lat1)
-    for place_id, (lat2, lon2, w) in points.items():  # radians
+    for place_id, (lat2, lon2, w) in points.items():  # degrees
         if mine is not None and place_id == mine[0]:
             w -= mine[1]
         if w <= 1e-9:
             continue
-        a = math.sin((lat2 - lat1) / 2) ** 2 + cos1 * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-        d = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-        num += w / (1.0 + d / NEAR_KM)
+        num += w / (1.0 + great_circle_km(p.lat, p.lon, lat2, lon2) / NEAR_KM)
         den += w
     return num / den if den else 0.0
 
@@ -98,17 +175,24 @@ def _list_share(p: Place, ctx: Context, siblings: Sequence[int]) -> float:
     return sum(lv == level(p) for lv in levels) / len(levels) if levels else 0.0
 
 
+_HAND = WeightedSum()
+
+
 def rank(
     cands: list[Candidate],
     ctx: Context,
     i: int,
     qualifier: Place | None,
     mine: tuple[str, float] | None = None,
+    ranker: Ranker | None = None,
 ) -> list[Candidate]:
-    """Score every candidate of mention ``i`` and sort best first (scores and features filled in).
+    """Score every candidate of mention ``i`` with ``ranker`` (default: the hand-weighted sum), best first.
+
+    Each candidate's ``features`` and ``score`` are filled in.
 
     ``mine`` is the mention's pass-one place and confidence, so it does not count as its own neighbour.
     """
+    ranker = ranker or _HAND
     own_countries, own_regions = ctx.own[i]
     cues = ctx.cues[i]
     for c in cands:
@@ -132,7 +216,7 @@ def rank(
             if home.country_code == p.country_code:
                 f["home"] = 0.5 + (0.5 if region_key(home) == region_key(p) and region_key(p) else 0.0)
         c.features = f
-        c.score = sum(WEIGHTS[k] * v for k, v in f.items())
+        c.score = ranker.score(f)
     cands.sort(key=lambda c: -c.score)
     return cands
 

@@ -8,7 +8,6 @@ the place whose summed score over those mentions is highest.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
@@ -18,7 +17,8 @@ from ..recognise.spans import Found
 from .candidates import candidates_for
 from .context import Context, build_context, level, region_key
 from .focus import document_focus
-from .ranker import confidence, rank
+from .ranker import Ranker, WeightedSum, confidence, rank
+from .twins import choose_twin
 
 __all__ = ["Resolver", "snippet", "SNIPPET_CHARS", "ALTERNATIVES"]
 
@@ -52,33 +52,52 @@ MAX_POINTS = 60  # nearness looks at the document's heaviest places only: bounde
 def _points(
     best: Sequence[Candidate | None], cands_all: Sequence[list[Candidate]]
 ) -> dict[str, tuple[float, float, float]]:
-    """Where pass one put the mentions: place id -> (lat, lon in radians, summed confidence)."""
+    """Where pass one put the mentions: place id -> (lat, lon, summed confidence)."""
     points: dict[str, list[float]] = {}
     for i, c in enumerate(best):
         if c is not None:
-            entry = points.setdefault(c.place.id, [math.radians(c.place.lat), math.radians(c.place.lon), 0.0])
+            entry = points.setdefault(c.place.id, [c.place.lat, c.place.lon, 0.0])
             entry[2] += confidence(cands_all[i])
     heaviest = sorted(points.items(), key=lambda kv: -kv[1][2])[:MAX_POINTS]
     return {pid: (v[0], v[1], v[2]) for pid, v in heaviest}
+
+
+Group = tuple[str, str]  # (normalised name, id of its qualifier's place or "")
 
 
 class Resolver:
     """Turns found names into ``Mention``s with places, and computes the document focus."""
 
     def __init__(
-        self, gazetteer: PlaceIndex, lookup: Lookup, *, landmarks: bool = False, alternatives: int = ALTERNATIVES
+        self,
+        gazetteer: PlaceIndex,
+        lookup: Lookup,
+        *,
+        landmarks: bool = False,
+        alternatives: int = ALTERNATIVES,
+        ranker: Ranker | None = None,
     ) -> None:
-        """``alternatives``: how many ranked candidates each Mention keeps (training the ranker wants all)."""
+        """``alternatives``: how many ranked candidates each Mention keeps (training the ranker wants all);
+        ``ranker``: scores candidates (default: the hand-weighted sum)."""
         self.gazetteer = gazetteer
         self.lookup = lookup
         self.landmarks = landmarks
         self.alternatives = alternatives
+        self.ranker: Ranker = ranker or WeightedSum()
 
-    def resolve(self, text: str, found: Sequence[Found]) -> tuple[list[Mention], dict[str, list[FocusPlace]]]:
-        """Mentions (names with no candidate dropped) and the focus of one text."""
-        cands_all = [candidates_for(f, self.lookup) for f in found]
-        pairs = [(f, c) for f, c in zip(found, cands_all) if c]
-        found = [f for f, _ in pairs]
+    def resolve(
+        self, text: str, found: Sequence[Found], *, evidence: Sequence[Found] = ()
+    ) -> tuple[list[Mention], dict[str, list[FocusPlace]]]:
+        """Mentions (names with no candidate dropped) and the focus of one text.
+
+        ``evidence``: other names found in the text (not overlapping ``found``), resolved alongside as
+        context ("Santa Maria ... in Santa Barbara County") but not returned.
+        """
+        asked = {(f.start, f.end) for f in found}
+        every = sorted([*found, *evidence], key=lambda f: (f.start, f.end))
+        cands_all = [candidates_for(f, self.lookup) for f in every]
+        pairs = [(f, c) for f, c in zip(every, cands_all) if c]
+        every = [f for f, _ in pairs]
         cands_all = [c for _, c in pairs]
         for cands in cands_all:
             for c in cands:
@@ -87,18 +106,21 @@ class Resolver:
                     "shadowed": c.features.get("shadowed", 0.0),
                     "seat": c.features.get("seat", 0.0),
                 }
-        ctx = build_context(text, found, cands_all)
-        best = self._pass(found, cands_all, ctx)
+        ctx = build_context(text, every, cands_all)
+        best = self._pass(every, cands_all, ctx)
         ctx.points = _points(best, cands_all)
         ctx.levels = [level(c.place) if c is not None else None for c in best]
         mine = [(c.place.id, confidence(cands)) if c is not None else None for c, cands in zip(best, cands_all)]
-        for c in best:
-            key = region_key(c.place) if c is not None and c.place.kind == "admin1" else None
-            if key:
-                ctx.named_regions.setdefault(key, set()).add(c.place.id)
-        best = self._pass(found, cands_all, ctx, mine)
+        for chosen in best:
+            key = region_key(chosen.place) if chosen is not None and chosen.place.kind == "admin1" else None
+            if key and chosen is not None:
+                ctx.named_regions.setdefault(key, set()).add(chosen.place.id)
+        best = self._pass(every, cands_all, ctx, mine)
         mentions = []
-        for f, cands, choice in zip(found, cands_all, best):
+        for f, cands, choice in zip(every, cands_all, best):
+            if (f.start, f.end) not in asked:
+                continue
+            choice = choose_twin(text, f.start, f.end, cands, choice) if choice is not None else None
             if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
                 continue
             ordered = [choice] + [c for c in cands if c is not choice]
@@ -124,60 +146,96 @@ class Resolver:
         ctx: Context,
         mine: Sequence[tuple[str, float] | None] = (),
     ) -> list[Candidate | None]:
-        """Rank every mention (qualifiers first), then give each name one sense per document.
-
-        A name qualified once ("Paris, Texas") settles its bare mentions too.
-        """
-        quals = set(ctx.qualifier_of.values())
-        qualifier_place: dict[int, Place] = {}
-
-        def rank_one(i: int) -> None:
-            q = ctx.qualifier_of.get(i)
-            rank(cands_all[i], ctx, i, qualifier_place.get(q) if q is not None else None, mine[i] if mine else None)
-
-        for i in sorted(quals):
-            rank_one(i)
-            qualifier_place[i] = cands_all[i][0].place
-        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, f in enumerate(found):
-            q = ctx.qualifier_of.get(i)
-            qual = qualifier_place[q].id if q is not None and q in qualifier_place else ""
-            groups[(normalise(f.name), qual)].append(i)
+        """One ranking pass: qualifiers first, then each name's mentions, then one sense per name."""
+        qualifier_place = self._rank_qualifiers(cands_all, ctx, mine)
+        groups = _groups(found, ctx, qualifier_place)
         for members in groups.values():
-            # Mentions of one name share their evidence: rank the first, copy to the others.
-            # Qualifiers are ranked already; a mention with cues of its own is ranked on its own.
-            plain = []
-            for i in members:
-                if i in quals:
-                    continue
-                if ctx.cues[i].any():
-                    rank_one(i)
-                else:
-                    plain.append(i)
-            if not plain:
+            self._rank_group(members, cands_all, ctx, mine, qualifier_place)
+        return _one_sense(groups, cands_all)
+
+    def _rank_one(
+        self,
+        i: int,
+        cands_all: Sequence[list[Candidate]],
+        ctx: Context,
+        mine: Sequence[tuple[str, float] | None],
+        qualifier_place: dict[int, Place],
+    ) -> None:
+        q = ctx.qualifier_of.get(i)
+        qualifier = qualifier_place.get(q) if q is not None else None
+        rank(cands_all[i], ctx, i, qualifier, mine[i] if mine else None, self.ranker)
+
+    def _rank_qualifiers(
+        self, cands_all: Sequence[list[Candidate]], ctx: Context, mine: Sequence[tuple[str, float] | None]
+    ) -> dict[int, Place]:
+        """Rank the names that qualify others ("Texas" in "Paris, Texas"): mention index -> its best place."""
+        qualifier_place: dict[int, Place] = {}
+        for i in sorted(set(ctx.qualifier_of.values())):
+            self._rank_one(i, cands_all, ctx, mine, qualifier_place)
+            qualifier_place[i] = cands_all[i][0].place
+        return qualifier_place
+
+    def _rank_group(
+        self,
+        members: Sequence[int],
+        cands_all: Sequence[list[Candidate]],
+        ctx: Context,
+        mine: Sequence[tuple[str, float] | None],
+        qualifier_place: dict[int, Place],
+    ) -> None:
+        """Rank the mentions of one name: those with cues of their own alone, the plain ones once, shared.
+
+        Qualifiers are ranked already. Plain mentions of one name have the same evidence, so the
+        first is ranked and its scores copied to the others (when they have the same candidates).
+        """
+        plain = []
+        for i in members:
+            if i in qualifier_place:
                 continue
-            rep = plain[0]
-            rank_one(rep)
-            ranked = {c.place.id: c for c in cands_all[rep]}
-            for i in plain[1:]:
-                if len(cands_all[i]) == len(ranked) and all(c.place.id in ranked for c in cands_all[i]):
-                    for c in cands_all[i]:
-                        c.score, c.features = ranked[c.place.id].score, ranked[c.place.id].features
-                    cands_all[i].sort(key=lambda c: -c.score)
-                else:
-                    rank_one(i)
-        settled: dict[str, str] = {}
-        best: list[Candidate | None] = [None] * len(found)
-        for (name, qual), members in sorted(groups.items(), key=lambda kv: not kv[0][1]):
-            totals: dict[str, float] = defaultdict(float)
-            for i in members:
+            if ctx.cues[i].any():
+                self._rank_one(i, cands_all, ctx, mine, qualifier_place)
+            else:
+                plain.append(i)
+        if not plain:
+            return
+        rep = plain[0]
+        self._rank_one(rep, cands_all, ctx, mine, qualifier_place)
+        ranked = {c.place.id: c for c in cands_all[rep]}
+        for i in plain[1:]:
+            if len(cands_all[i]) == len(ranked) and all(c.place.id in ranked for c in cands_all[i]):
                 for c in cands_all[i]:
-                    totals[c.place.id] += c.score
-            winner = (
-                settled.get(name) if not qual and settled.get(name) in totals else max(totals, key=totals.__getitem__)
-            )
-            if qual:
-                settled.setdefault(name, winner)
-            for i in members:
-                best[i] = next((c for c in cands_all[i] if c.place.id == winner), cands_all[i][0])
-        return best
+                    c.score, c.features = ranked[c.place.id].score, ranked[c.place.id].features
+                cands_all[i].sort(key=lambda c: -c.score)
+            else:
+                self._rank_one(i, cands_all, ctx, mine, qualifier_place)
+
+
+def _groups(found: Sequence[Found], ctx: Context, qualifier_place: dict[int, Place]) -> dict[Group, list[int]]:
+    """Mention indices by name and qualifier: "Paris, Texas" and a bare "Paris" are two groups."""
+    groups: dict[Group, list[int]] = defaultdict(list)
+    for i, f in enumerate(found):
+        q = ctx.qualifier_of.get(i)
+        qual = qualifier_place[q].id if q is not None and q in qualifier_place else ""
+        groups[(normalise(f.name), qual)].append(i)
+    return groups
+
+
+def _one_sense(groups: dict[Group, list[int]], cands_all: Sequence[list[Candidate]]) -> list[Candidate | None]:
+    """Each group's place: the one whose score summed over its mentions is highest.
+
+    Qualified groups go first, and a name qualified once ("Paris, Texas") settles its bare mentions too.
+    """
+    settled: dict[str, str] = {}
+    best: list[Candidate | None] = [None] * len(cands_all)
+    for (name, qual), members in sorted(groups.items(), key=lambda kv: not kv[0][1]):
+        totals: dict[str, float] = defaultdict(float)
+        for i in members:
+            for c in cands_all[i]:
+                totals[c.place.id] += c.score
+        known = settled.get(name)
+        winner = known if not qual and known is not None and known in totals else max(totals, key=totals.__getitem__)
+        if qual:
+            settled.setdefault(name, winner)
+        for i in members:
+            best[i] = next((c for c in cands_all[i] if c.place.id == winner), cands_all[i][0])
+    return best

@@ -13,14 +13,25 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from ..distance import great_circle_km
 from ..errors import StoreError
 
-__all__ = ["make_engine", "is_sqlite", "sqlite_file", "integrity_check", "lock_schema", "WRITE"]
+__all__ = [
+    "make_engine",
+    "is_sqlite",
+    "sqlite_file",
+    "integrity_check",
+    "lock_schema",
+    "WRITE",
+    "SQLITE_DISTANCE_FUNCTION",
+]
 
 # Execution option a connection sets to say "this transaction will write".
 WRITE = "geomap_write"
 
 _BUSY_TIMEOUT_MS = 30_000
+# SQLite function: great-circle km between two (lat, lon) points, for the "near" filter (spatial.py).
+SQLITE_DISTANCE_FUNCTION = "geomap_km"
 _SCHEMA_LOCK = 0x67656F6D  # PostgreSQL advisory lock key taken while the schema is created or upgraded ("geom")
 
 
@@ -84,7 +95,7 @@ def _configure_sqlite(engine: Engine) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
@@ -92,6 +103,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
+        # the "near" filter's distance on plain coordinates (spatial.py)
+        dbapi_conn.create_function(SQLITE_DISTANCE_FUNCTION, 4, great_circle_km, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -11,12 +11,13 @@ from datetime import datetime
 
 from ..errors import InputError
 from ..models import KINDS
-from ..textparams import Params, parse_bbox, parse_bool, parse_time, text_param
+from ..textparams import Params, parse_bbox, parse_bool, parse_near, parse_time, text_param
+from .search import MAX_QUERY_WORDS, query_words
 
 __all__ = ["Filters", "FILTER_PARAMS"]
 
 # The text parameters ``Filters.from_args`` reads, in the order links carry them.
-FILTER_PARAMS = ("q", "bbox", "country", "kind", "since", "until", "source", "demonyms")
+FILTER_PARAMS = ("q", "text", "bbox", "near", "country", "kind", "since", "until", "source", "demonyms")
 _COUNTRY_CODE_LENGTH = 2
 
 
@@ -24,14 +25,19 @@ _COUNTRY_CODE_LENGTH = 2
 class Filters:
     """What to narrow results by; every field optional.
 
-    ``q`` matches place names (substring, case-insensitive); ``bbox`` is
+    ``q`` matches place names (substring, case-insensitive); ``text`` keeps
+    the articles whose title or text holds every one of its words (full-text
+    search, stemmed: ``store/search.py``); ``bbox`` is
     (west, south, east, north) in degrees, west > east crossing the
-    antimeridian; ``since``/``until`` bound the article's publication time
+    antimeridian; ``near`` is (lat, lon, km): places within km of the point,
+    listed nearest first; ``since``/``until`` bound the article's publication time
     (inclusive); ``demonyms`` False counts only ``"toponym"`` mentions.
     """
 
     q: str | None = None
+    text: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    near: tuple[float, float, float] | None = None
     country: str | None = None
     kind: str | None = None
     since: datetime | None = None
@@ -43,7 +49,7 @@ class Filters:
     @property
     def on_articles(self) -> bool:
         """Whether any filter concerns the articles (not just the places)."""
-        return any(v is not None for v in (self.since, self.until, self.source, self.article_id))
+        return any(v is not None for v in (self.since, self.until, self.source, self.article_id, self.text))
 
     @classmethod
     def from_args(cls, args: Params) -> Filters:
@@ -64,9 +70,18 @@ class Filters:
         until = parse_time(until_raw, "until", end_of_day=True) if until_raw else None
         if since and until and since > until:
             raise InputError("since must not be later than until")
+        text = text_param(args, "text")
+        if text is not None:
+            words = query_words(text)
+            if not words:
+                raise InputError(f"text must hold at least one word to search for, not {text!r}")
+            if len(words) > MAX_QUERY_WORDS:
+                raise InputError(f"text may hold at most {MAX_QUERY_WORDS} different words, not {len(words)}")
         return cls(
             q=text_param(args, "q"),
+            text=text,
             bbox=parse_bbox(bbox_raw) if bbox_raw else None,
+            near=parse_near(near_raw) if (near_raw := text_param(args, "near")) else None,
             country=country,
             kind=kind,
             since=since,

@@ -4,6 +4,7 @@ Versions:
   1. ``articles``, ``places``, ``mentions`` (+ ``schema_version``).
   2. adds ``place_stats`` (``stats.py``), filled from the stored mentions.
   3. adds ``place_periods`` (``rollup.py``), filled from the stored mentions.
+  4. adds the full-text index (``search.py``), filled from the stored articles.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
 
 from ..errors import StoreError
+from . import search
 from .rollup import fill
 from .schema import SCHEMA_VERSION, articles, mentions, metadata, place_periods, place_stats, places, schema_version
 from .stats import refresh_place_stats
@@ -22,6 +24,7 @@ __all__ = ["current_version", "create_schema", "upgrade"]
 
 _V1_TABLES = [schema_version, articles, places, mentions]
 _V2_TABLES = [*_V1_TABLES, place_stats]
+_FULL_TEXT_VERSION = 4
 
 
 def current_version(conn: Connection) -> int | None:
@@ -40,9 +43,11 @@ def current_version(conn: Connection) -> int | None:
 def create_schema(conn: Connection, version: int = SCHEMA_VERSION) -> None:
     """Create an empty database at ``version`` (older versions exist for upgrade tests)."""
     tables = {1: _V1_TABLES, 2: _V2_TABLES}.get(version, metadata.sorted_tables)
-    if version not in (1, 2, SCHEMA_VERSION):
+    if version not in (1, 2, 3, SCHEMA_VERSION):
         raise StoreError(f"cannot create schema version {version}")
     metadata.create_all(conn, tables=tables)
+    if version >= _FULL_TEXT_VERSION:
+        search.install(conn)
     conn.execute(insert(schema_version).values(id=1, version=version))
 
 
@@ -61,7 +66,13 @@ def _v2_to_v3(conn: Connection) -> None:
     fill(conn)
 
 
-_UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: Connection) -> None:
+    """Add the full-text index over article titles and texts and index the stored articles."""
+    search.install(conn)
+    search.fill(conn)
+
+
+_UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def upgrade(conn: Connection, version: int) -> int:

@@ -10,6 +10,7 @@ from its mentions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,8 @@ from sqlalchemy.sql.selectable import Subquery
 from .filters import Filters
 from .periods import mention_counts, mostly_after, period_counts
 from .schema import articles, mentions, place_stats, places
+from .search import TextMatch, highlight, ranked
+from .spatial import distance_km, within_bbox, within_km
 
 __all__ = [
     "Filters",
@@ -72,6 +75,7 @@ _PLACE_COLS = (
     places.c.admin1_name,
     places.c.population,
 )
+_DISTANCE_DECIMALS = 3  # km to the metre: the same figure from PostGIS and plain coordinates
 _ARTICLE_COLS = (articles.c.id, articles.c.title, articles.c.url, articles.c.source, articles.c.published)
 
 
@@ -81,6 +85,8 @@ def _place_dict(row: Row, prefix: str = "") -> dict[str, Any]:
     d["mentions"] = m[f"{prefix}mentions"] or 0
     d["articles"] = m[f"{prefix}articles"] or 0
     d["last_published"] = iso(m[f"{prefix}last_published"])
+    if f"{prefix}distance_km" in m:  # a "near" query: how far from its point
+        d["distance_km"] = round(m[f"{prefix}distance_km"], _DISTANCE_DECIMALS)
     return d
 
 
@@ -105,12 +111,9 @@ def _place_conds(f: Filters) -> list[ColumnElement[bool]]:
         pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conds.append(or_(places.c.name.ilike(pattern, escape="\\"), places.c.asciiname.ilike(pattern, escape="\\")))
     if f.bbox is not None:
-        west, south, east, north = (float(v) for v in f.bbox)
-        conds.append(places.c.lat.between(south, north))
-        if west <= east:
-            conds.append(places.c.lon.between(west, east))
-        else:  # crosses the antimeridian
-            conds.append(or_(places.c.lon >= west, places.c.lon <= east))
+        conds.append(within_bbox(*f.bbox))
+    if f.near is not None:
+        conds.append(within_km(*f.near))
     if f.country:
         conds.append(places.c.country_code == f.country.upper())
     if f.kind:
@@ -128,10 +131,12 @@ def _article_conds(f: Filters) -> list[ColumnElement[bool]]:
         conds.append(articles.c.source == f.source)
     if f.article_id is not None:
         conds.append(articles.c.id == int(f.article_id))
+    if f.text is not None:
+        conds.append(TextMatch(f.text))
     return conds
 
 
-def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert, count: Select | None = None) -> Page:  # type: ignore[no-untyped-def]
+def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert, count: Select | None = None) -> Page:
     """Run a page of ``stmt``; the total comes from ``count``, else from a window over the rows."""
     if count is not None:
         rows = conn.execute(stmt.limit(limit).offset(offset)).all()
@@ -145,16 +150,23 @@ def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert, coun
     return Page([convert(r) for r in rows], int(total), limit, offset)
 
 
+def _nearest_first(f: Filters) -> tuple[ColumnElement[float], ...]:
+    """With ``near``: the distance from its point, which orders the places (nearest first); else nothing."""
+    return () if f.near is None else (distance_km(*f.near[:2]).label("distance_km"),)
+
+
 def _ranked_places(f: Filters) -> tuple[Select, Select]:
-    """Places by maintained counts: an ordered read of the ranking index, and its count."""
+    """Places by maintained counts (nearest first with ``near``): a read of the ranking index, and its count."""
     s = place_stats
     source = s.join(places, places.c.id == s.c.place_id)
     conds = [s.c.all_kinds == f.demonyms, *_place_conds(f)]
+    distance = _nearest_first(f)
+    order = (distance[0].element,) if distance else (s.c.mentions.desc(),)
     stmt = (
-        select(*_PLACE_COLS, s.c.mentions, s.c.articles, s.c.last_published)
+        select(*_PLACE_COLS, s.c.mentions, s.c.articles, s.c.last_published, *distance)
         .select_from(source)
         .where(*conds)
-        .order_by(s.c.mentions.desc(), s.c.place_id)
+        .order_by(*order, s.c.place_id)
     )
     count = select(func.count()).select_from(source if len(conds) > 1 else s).where(*conds)
     return stmt, count
@@ -164,11 +176,12 @@ def _place_counts(f: Filters, complement: bool = False) -> Subquery:
     """Per place counts over the mentions whose articles (and places) pass the filters.
 
     Dates and source add up maintained per-period cells (``periods.py``); one
-    article's places are counted from its mentions, selected first (``IN``).
+    article's places, or those of the articles a text search matches, are
+    counted from their mentions, the articles selected first (``IN``).
     """
     place_conds = _place_conds(f)
     place_ids = select(places.c.id).where(*place_conds) if place_conds else None
-    if f.article_id is None:
+    if f.article_id is None and f.text is None:
         since, until = to_utc(f.since), to_utc(f.until)
         return period_counts(f.demonyms, since, until, f.source, _kind_cond(f), place_ids, complement)
     conds = [_kind_cond(f), mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f)))]
@@ -181,20 +194,23 @@ def _aggregated_places(f: Filters, limit: int, offset: int, complement: bool = F
     """A page of counted places and the count of all of them.
 
     The page is cut (and the total windowed) over the narrow counts before the
-    place records are joined, so only ``limit`` rows carry them.
+    place records are joined, so only ``limit`` rows carry them (with ``near``
+    the cut needs each place's point, so the places are joined first).
     """
     agg = _place_counts(f, complement)
-    top = (
-        select(agg, func.count().over().label("total"))
-        .order_by(agg.c.mentions.desc(), agg.c.place_id)
-        .limit(limit)
-        .offset(offset)
-        .subquery()
-    )
+    distance = _nearest_first(f)
+    if distance:
+        cut = select(agg, *distance, func.count().over().label("total"))
+        cut = cut.select_from(agg.join(places, places.c.id == agg.c.place_id)).order_by(distance[0].element)
+    else:
+        cut = select(agg, func.count().over().label("total")).order_by(agg.c.mentions.desc())
+    top = cut.order_by(agg.c.place_id).limit(limit).offset(offset).subquery()
+    order = top.c.distance_km if distance else top.c.mentions.desc()
+    extra = (top.c.distance_km,) if distance else ()
     stmt = (
-        select(*_PLACE_COLS, top.c.mentions, top.c.articles, top.c.last_published, top.c.total)
+        select(*_PLACE_COLS, top.c.mentions, top.c.articles, top.c.last_published, top.c.total, *extra)
         .select_from(top.join(places, places.c.id == top.c.place_id))
-        .order_by(top.c.mentions.desc(), top.c.place_id)
+        .order_by(order, top.c.place_id)
     )
     return stmt, select(func.count()).select_from(agg)
 
@@ -203,7 +219,8 @@ def list_places(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
     """Places with at least one counted mention, most mentioned first (ties by id)."""
     if f.on_articles:
         since = to_utc(f.since)
-        wide = since is not None and f.until is None and f.article_id is None and mostly_after(conn, since)
+        by_cells = f.article_id is None and f.text is None
+        wide = since is not None and f.until is None and by_cells and mostly_after(conn, since)
         stmt, count = _aggregated_places(f, limit, offset, complement=wide)
         rows = conn.execute(stmt).all()
         total = rows[0].total if rows else conn.execute(count).scalar_one()  # past the last page: no window
@@ -279,17 +296,15 @@ def newest_mentions(conn: Connection, place_ids: list[str], f: Filters, per_plac
     out = {pid: Page([], 0, per_place, 0) for pid in place_ids}
     joined = mentions.join(articles, articles.c.id == mentions.c.article_id)
     ids = list(out)
+    newest = (*_newest_first(), mentions.c.start_char, mentions.c.id)
     for i in range(0, len(ids), 500):
-        by_place = {"partition_by": mentions.c.place_id}
         ranked = (
             select(
                 *_mention_cols(),
                 mentions.c.place_id,
                 *(c.label(f"a_{c.name}") for c in _ARTICLE_COLS),
-                func.row_number()
-                .over(**by_place, order_by=(*_newest_first(), mentions.c.start_char, mentions.c.id))
-                .label("rank"),
-                func.count().over(**by_place).label("total"),
+                func.row_number().over(partition_by=mentions.c.place_id, order_by=newest).label("rank"),
+                func.count().over(partition_by=mentions.c.place_id).label("total"),
             )
             .select_from(joined)
             .where(mentions.c.place_id.in_(ids[i : i + 500]), _kind_cond(f), *_article_conds(f))
@@ -303,7 +318,7 @@ def newest_mentions(conn: Connection, place_ids: list[str], f: Filters, per_plac
     return out
 
 
-def _article_places_count(f: Filters):  # type: ignore[no-untyped-def]
+def _article_places_count(f: Filters):
     return (
         select(func.count(mentions.c.place_id.distinct()))
         .where(mentions.c.article_id == articles.c.id, _kind_cond(f))
@@ -316,8 +331,13 @@ def _article_dict(row: Row) -> dict[str, Any]:
     return {**_article_ref(row, ""), "ingested": iso(m["ingested"]), "places": m["places"]}
 
 
-def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
-    """Articles newest first; place filters keep the articles that mention a matching place."""
+def article_query(conn: Connection, f: Filters) -> tuple[Select, Select, Callable[[Row], dict[str, Any]]]:
+    """Articles newest first (statement, count, row converter); place filters keep the articles that mention
+    a matching place.
+
+    A text search orders them by relevance instead (newest first among equals)
+    and gives each a ``match``: an excerpt with the matched words (``search.highlight``).
+    """
     conds = _article_conds(f)
     place_conds = _place_conds(f)
     if place_conds:
@@ -328,13 +348,33 @@ def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page
                 .where(mentions.c.article_id == articles.c.id, _kind_cond(f), *place_conds)
             )
         )
-    stmt = (
-        select(*_ARTICLE_COLS, articles.c.ingested, _article_places_count(f).label("places"))
-        .where(*conds)
-        .order_by(*_newest_first())
-    )
     count = select(func.count()).select_from(articles).where(*conds)
-    return _page(conn, stmt, limit, offset, _article_dict, count)
+    if f.text is None:
+        stmt = (
+            select(*_ARTICLE_COLS, articles.c.ingested, _article_places_count(f).label("places"))
+            .where(*conds)
+            .order_by(*_newest_first())
+        )
+        return stmt, count, _article_dict
+    matched = ranked(conn, f.text)
+    stmt = (
+        select(*_ARTICLE_COLS, articles.c.ingested, articles.c.text, _article_places_count(f).label("places"))
+        .select_from(articles.join(matched, matched.c.article_id == articles.c.id))
+        .where(*conds)
+        .order_by(matched.c.score.desc(), *_newest_first())
+    )
+    query = f.text
+
+    def with_match(row: Row) -> dict[str, Any]:
+        return {**_article_dict(row), "match": highlight(f"{row.title}\n{row.text}", query)}
+
+    return stmt, count, with_match
+
+
+def list_articles(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
+    """A page of ``article_query``."""
+    stmt, count, convert = article_query(conn, f)
+    return _page(conn, stmt, limit, offset, convert, count)
 
 
 def get_article(conn: Connection, article_id: int) -> dict[str, Any] | None:

@@ -11,6 +11,9 @@ Versions:
   3. adds ``place_periods``: per place, scope, source and day / month / all
      time, maintained counts, so date and source filters add up a few cells
      instead of counting every matching mention (see ``rollup.py``).
+  4. adds the full-text index over article titles and texts (``search.py``:
+     an FTS5 table kept by triggers on SQLite, a generated ``tsvector``
+     column with a GIN index on PostgreSQL; neither is in this ``MetaData``).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ __all__ = [
     "place_periods",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 

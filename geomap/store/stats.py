@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import DateTime, and_, bindparam, case, func, insert, or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from .schema import articles, mentions, place_stats
 
@@ -24,7 +25,7 @@ def refresh_place_stats(conn: Connection, place_ids: list[str] | set[str]) -> No
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         conn.execute(place_stats.delete().where(place_stats.c.place_id.in_(chunk)))
         for all_kinds in (False, True):
-            cond = mentions.c.place_id.in_(chunk)
+            cond: ColumnElement[bool] = mentions.c.place_id.in_(chunk)
             if not all_kinds:
                 cond = cond & (mentions.c.kind == "toponym")
             rows = conn.execute(

@@ -22,16 +22,17 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..config import Settings, load_settings
 from ..errors import StoreError
 from ..models import Article, ParsedDocument, Place
-from . import queries, rollup
+from . import listing, queries, rollup, timeline
 from .delete import delete_articles
 from .engine import WRITE, integrity_check, lock_schema, make_engine
 from .filters import Filters
 from .migrate import create_schema, current_version, upgrade
 from .queries import Page, to_utc
 from .schema import SCHEMA_VERSION, articles, mentions, places
+from .spatial import enable_postgis
 from .stats import add_to_place_stats, refresh_place_stats
 from .validate import MAX_ID, check_article
-from .version import DataVersion
+from .version import VersionSource, bump, prepare_counter, version_source
 
 __all__ = ["Store", "open_store", "content_hash"]
 
@@ -65,7 +66,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._where = engine.url.render_as_string(hide_password=True)
-        self._version: DataVersion | None = None
+        self._version: VersionSource | None = None
+        self._counts_writes = False  # PostgreSQL: every write transaction raises the data version (version.py)
         self._version_lock = threading.Lock()
 
     # --- plumbing -------------------------------------------------------------
@@ -88,6 +90,8 @@ class Store:
         with self._errors(), self.engine.connect() as conn:
             conn.execution_options(**{WRITE: True})
             with conn.begin():
+                if self._counts_writes:
+                    bump(conn)
                 yield conn
 
     def migrate(self) -> int:
@@ -97,8 +101,12 @@ class Store:
             version = current_version(conn)
             if version is None:
                 create_schema(conn)
-                return SCHEMA_VERSION
-            return upgrade(conn, version)
+                version = SCHEMA_VERSION
+            else:
+                version = upgrade(conn, version)
+            enable_postgis(conn)  # PostgreSQL only: idempotent, outside the numbered versions
+            self._counts_writes = prepare_counter(conn)
+            return version
 
     def close(self) -> None:
         """Release the pooled connections (the store reopens them on the next call)."""
@@ -111,12 +119,12 @@ class Store:
         """A number that moves whenever the database changed, whoever wrote; None: this backend cannot tell.
 
         Answers computed at one version are still right while it stays the same
-        (the response cache relies on that); see ``version.DataVersion``.
+        (the response cache relies on that); see ``version.py``.
         """
         if self._version is None:
             with self._version_lock:
                 if self._version is None:
-                    self._version = DataVersion.of(self.engine)
+                    self._version = version_source(self.engine, self._counts_writes)
         return self._version.current()
 
     def integrity_check(self) -> str:
@@ -158,8 +166,9 @@ class Store:
             if found is not None:
                 out.append((found, False))
                 continue
-            new_id = conn.execute(
-                insert(articles).values(
+            new_id: int = conn.execute(
+                insert(articles)
+                .values(
                     title=article.title or parsed.title or "",
                     text=parsed.text or article.text,
                     url=article.url,
@@ -168,7 +177,8 @@ class Store:
                     content_hash=digest,
                     ingested=now,
                 )
-            ).inserted_primary_key[0]
+                .returning(articles.c.id)
+            ).scalar_one()
             rows = self._save_mentions(conn, new_id, parsed, update_places=False)
             published = to_utc(article.published)
             counted += [{**r, "published": published, "source": article.source} for r in rows]
@@ -314,10 +324,62 @@ class Store:
         with self._read() as conn:
             return queries.newest_mentions(conn, list(dict.fromkeys(place_ids)), filters, int(per_place))
 
-    def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
-        """Articles under ``filters``, newest first, each with its number of places."""
+    def articles_for_places(
+        self, place_ids: Sequence[str], filters: Filters = Filters(), *, per_place: int = 5, snippets: int = 3
+    ) -> dict[str, Page]:
+        """Per place, its newest ``per_place`` articles (each with up to ``snippets`` mentions of it);
+        ``total`` counts its articles. What the export's popups and the KML descriptions show."""
         with self._read() as conn:
-            return queries.list_articles(conn, filters, int(limit), int(offset))
+            return listing.newest_articles(conn, list(dict.fromkeys(place_ids)), filters, int(per_place), int(snippets))
+
+    def articles(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """Articles under ``filters``, newest first (most relevant first for a text search), each with its
+        number of places and ``named``: the places it names, most mentioned first."""
+        with self._read() as conn:
+            page = queries.list_articles(conn, filters, int(limit), int(offset))
+            named = listing.named_places(conn, [a["id"] for a in page.items], filters)
+        for item in page.items:
+            item["named"] = named[item["id"]]
+        return page
+
+    def stream_articles(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every article ``articles(filters)`` would list, in its order, read a batch at a time."""
+        with self._read() as conn:
+            stmt, _, convert = queries.article_query(conn, filters)
+            batch: list[dict[str, Any]] = []
+            for row in conn.execution_options(yield_per=listing.STREAM_BATCH).execute(stmt):
+                batch.append(convert(row))
+                if len(batch) == listing.STREAM_BATCH:
+                    yield from self._with_named(batch, filters)
+                    batch = []
+            yield from self._with_named(batch, filters)
+
+    def _with_named(self, batch: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+        """The batch's articles with their ``named`` places (read on a connection of its own: the
+        streaming one is busy)."""
+        with self._read() as conn:
+            named = listing.named_places(conn, [a["id"] for a in batch], filters)
+        return [{**a, "named": named[a["id"]]} for a in batch]
+
+    def mentions(self, filters: Filters = Filters(), *, limit: int = 50, offset: int = 0) -> Page:
+        """Resolved mentions under ``filters``, newest article first, each with its place and article."""
+        with self._read() as conn:
+            return listing.list_mentions(conn, filters, int(limit), int(offset))
+
+    def stream_mentions(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every mention ``mentions(filters)`` would list, in its order, read a batch at a time."""
+        with self._read() as conn:
+            yield from listing.mention_rows(conn, filters)
+
+    def stream_places(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """Every place ``places(filters)`` would list, a page at a time."""
+        offset = 0
+        while True:
+            page = self.places(filters, limit=listing.STREAM_BATCH, offset=offset)
+            yield from page.items
+            offset += len(page.items)
+            if offset >= page.total or not page.items:
+                return
 
     def article(self, article_id: int) -> dict[str, Any] | None:
         """One article with its text and its mentions (each with its place), or None."""
@@ -325,6 +387,11 @@ class Store:
             return None
         with self._read() as conn:
             return queries.get_article(conn, article_id)
+
+    def timeline(self, filters: Filters = Filters(), interval: str = "day") -> dict[str, Any]:
+        """Articles and mentions per day, week or month under ``filters``, and the undated articles left out."""
+        with self._read() as conn:
+            return timeline.timeline(conn, filters, interval)
 
     def stats(self) -> dict[str, Any]:
         """How much is stored, and the schema version."""

@@ -2,8 +2,14 @@
 
 SQLite's ``PRAGMA data_version`` moves whenever any *other* connection commits
 (this process's writes through the store's engine, another ``geomap serve``
-worker, ``geomap ingest`` in another process). Other backends have no such
-counter here, so their answers are not cached (``current()`` is None).
+worker, ``geomap ingest`` in another process). PostgreSQL has no such
+counter, so the store keeps one: a one-row table ``geomap_data_version``
+whose value every write transaction raises first thing (``bump``), so the new
+number becomes visible in the same commit as the data, to every server and
+process sharing the database. Taking that row first also orders concurrent
+writers the way SQLite's write lock does, without deadlocks between them.
+Other backends have no counter, so their answers are not cached
+(``current()`` is None).
 """
 
 from __future__ import annotations
@@ -11,12 +17,74 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+from typing import Protocol
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from .engine import sqlite_file
 
-__all__ = ["DataVersion"]
+__all__ = ["DataVersion", "PostgresVersion", "VersionSource", "version_source", "prepare_counter", "bump"]
+
+# PostgreSQL's counter: idempotent steps run when the store opens (no schema version of their own).
+_COUNTER_STEPS = (
+    "CREATE TABLE IF NOT EXISTS geomap_data_version (id integer PRIMARY KEY, version bigint NOT NULL)",
+    "INSERT INTO geomap_data_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+)
+_BUMP = "UPDATE geomap_data_version SET version = version + 1 WHERE id = 1"
+_READ = "SELECT version FROM geomap_data_version WHERE id = 1"
+
+
+def prepare_counter(conn: Connection) -> bool:
+    """Create PostgreSQL's version counter if missing; whether this backend keeps one (False: not PostgreSQL)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    for step in _COUNTER_STEPS:
+        conn.execute(text(step))
+    return True
+
+
+def bump(conn: Connection) -> None:
+    """Raise the counter inside the write transaction ``conn`` is in (call it before the transaction's writes)."""
+    conn.execute(text(_BUMP))
+
+
+class VersionSource(Protocol):
+    """What the store asks for its data version."""
+
+    def current(self) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class PostgresVersion:
+    """The counter a PostgreSQL store keeps, read on the store's own connection pool (one query per call)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine: Engine | None = engine
+
+    def current(self) -> int | None:
+        engine = self._engine
+        if engine is None:
+            return None
+        try:
+            with engine.connect() as conn:
+                value = conn.execute(text(_READ)).scalar()
+        except SQLAlchemyError:
+            return None  # cannot tell: the answer is computed, not cached
+        return None if value is None else int(value)
+
+    def close(self) -> None:
+        self._engine = None
+
+
+def version_source(engine: Engine, counts_writes: bool) -> VersionSource:
+    """SQLite's ``data_version``; PostgreSQL's counter when the store keeps it; else a source that cannot tell."""
+    if counts_writes:
+        return PostgresVersion(engine)
+    return DataVersion.of(engine)
+
 
 DEFAULT_WATCHERS = 8  # pooled connections: one per concurrent request thread keeps reads lock-free
 

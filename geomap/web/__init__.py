@@ -14,7 +14,7 @@ from ..config import Settings, load_settings
 from .cache import CacheLayer, ResponseCache
 from .compress import install_compression
 from .errors import register_error_handlers
-from .pages import assets, pages
+from .pages import assets, pages, tiles
 from .security import install_security_headers
 
 __all__ = ["create_app", "RESPONSE_CACHE"]
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     services = app.extensions[EXTENSION] = Services(settings)
-    for blueprint in (pages, assets, api, cliff, openapi):
+    for blueprint in (pages, assets, tiles, api, cliff, openapi):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     install_security_headers(app, settings)

@@ -14,8 +14,10 @@ view ran, and a hit is served only if a fresh read, made for this request,
 still matches. The version follows SQLite's ``PRAGMA data_version``, which
 moves whenever any other connection commits (this process's writes, another
 ``geomap serve`` worker, ``geomap ingest``), so an answer is never served
-stale after a commit that finished before the request arrived. Other
-backends are not cached. The version comes from the store
+stale after a commit that finished before the request arrived. On
+PostgreSQL the store keeps a counter that every write transaction raises in
+its own commit, which gives every server sharing the database the same
+promise. Other backends are not cached. The version comes from the store
 (``Store.data_version``); views opt in with ``api.caching.cached``.
 """
 

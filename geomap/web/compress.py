@@ -63,6 +63,8 @@ def install_compression(app: Flask) -> None:
                 return resp
             resp.direct_passthrough = False
             resp.set_data(gzip_file(asset, stat.st_mtime))
+        elif resp.is_streamed:  # a download written as it is read: compressing it would gather it whole
+            return resp
         else:
             resp.direct_passthrough = False
             data = resp.get_data()

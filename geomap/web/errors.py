@@ -1,5 +1,8 @@
 """One error shape: JSON ``{"ok": false, "error", "status"}`` for the API, HTML for pages.
 
+The CLIFF endpoints answer in CLIFF's own error shape (``{"status": "error", "details", "version"}``),
+which CLIFF clients read.
+
 Every failure goes through here, including Flask's own (404, 405, 413) and
 unexpected exceptions. A server-side failure (5xx) is logged with its details
 and answered with a fixed message per status: database URLs, file paths and
@@ -12,6 +15,8 @@ from __future__ import annotations
 from flask import Flask, Request, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..api.cliff import error_body as cliff_error_body
+from ..api.cliff import is_cliff_path
 from ..errors import GeomapError
 
 __all__ = ["register_error_handlers", "error_response", "server_message", "wants_json"]
@@ -38,12 +43,14 @@ _MESSAGES = {
 
 def wants_json(req: Request) -> bool:
     """API paths answer errors in JSON; pages answer in HTML."""
-    return req.path.startswith(_JSON_PREFIXES) or req.path == "/api"
+    return req.path.startswith(_JSON_PREFIXES) or req.path == "/api" or is_cliff_path(req.path)
 
 
 def error_response(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
     """Build the error response in the shape the request expects."""
-    if wants_json(request):
+    if is_cliff_path(request.path):
+        resp = jsonify(cliff_error_body(message))
+    elif wants_json(request):
         resp = jsonify({"ok": False, "error": message, "status": status})
     else:
         resp = Response(render_template("error.html", status=status, message=message), mimetype="text/html")
