@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from ..map.formats import MIMETYPES
 from ..models import KINDS
 from ..store import MAX_SOURCE_CHARS
 from ..textparams import BOOLEAN_WORDS
@@ -93,6 +94,12 @@ def _paging(default: int, maximum: int) -> list[dict[str, Any]]:
 
 def _resp(description: str, ctype: str = "application/json") -> dict[str, Any]:
     return {"description": description, "content": {ctype: {"schema": {"type": "object"}}}}
+
+
+def _downloads(description: str) -> dict[str, Any]:
+    """A 200 answer in JSON or any of the ``format=`` download types (csv, geojson, kml)."""
+    types = dict.fromkeys(["application/json", *MIMETYPES.values()])
+    return {"description": description, "content": {t: {"schema": {}} for t in types}}
 
 
 ERR = {"$ref": "#/components/responses/Error"}
@@ -242,14 +249,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "listPlaces",
                     "Places under the filters, most mentioned first.",
                     {
-                        "200": {
-                            "description": "A page of places.",
-                            "content": {
-                                "application/json": {"schema": {"type": "object"}},
-                                "application/geo+json": {"schema": {"type": "object"}},
-                                "text/csv": {"schema": {"type": "string"}},
-                            },
-                        },
+                        "200": _downloads("A page of places."),
                         **ERRORS_READ,
                     },
                     parameters=[
@@ -285,7 +285,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                 "get": _op(
                     "listArticles",
                     "Stored articles under the filters, newest first.",
-                    {"200": _resp("A page of articles."), **ERRORS_READ},
+                    {"200": _downloads("A page of articles."), **ERRORS_READ},
                     parameters=[*FILTERS, *_paging(50, 1000), FORMAT],
                 ),
                 "post": _op(
@@ -305,7 +305,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "listMentions",
                     "Resolved mentions under the filters, newest article first, each with its place and article "
                     "(id, title, url, source, published), offsets and snippet.",
-                    {"200": _resp("A page of mentions."), **ERRORS_READ},
+                    {"200": _downloads("A page of mentions."), **ERRORS_READ},
                     parameters=[*FILTERS, *_paging(100, 1000), FORMAT],
                 )
             },
@@ -406,7 +406,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "exportList",
                     "Every place, mention or article under the filters, streamed as CSV, GeoJSON or KML "
                     "(KML 2.2: one Placemark per record; a place's newest articles in its description).",
-                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
+                    {"200": _downloads("The file."), "400": ERR, "404": ERR},
                     parameters=[
                         {
                             "name": "kind",
