@@ -406,7 +406,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "exportList",
                     "Every place, mention or article under the filters, streamed as CSV, GeoJSON or KML "
                     "(KML 2.2: one Placemark per record; a place's newest articles in its description).",
-                    {"200": _downloads("The file."), "400": PAGE_ERR, "404": PAGE_ERR}  # a page path: HTML errors,
+                    {"200": _downloads("The file."), "400": PAGE_ERR, "404": PAGE_ERR},  # a page path: HTML errors
                     parameters=[
                         {
                             "name": "kind",
