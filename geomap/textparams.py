@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time
 from .errors import InputError
 
 __all__ = [
+    "BOOLEAN_WORDS",
     "Params",
     "parse_bool",
     "parse_int",
@@ -26,8 +27,9 @@ __all__ = [
 
 Params = Mapping[str, str | None]  # parameter name -> its text (missing or empty: not given)
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
+BOOLEAN_WORDS = ("true", "false", "1", "0", "yes", "no", "on", "off")  # what parse_bool reads (any case)
+_TRUE = frozenset(BOOLEAN_WORDS[0::2])
+_FALSE = frozenset(BOOLEAN_WORDS[1::2])
 _DATE_LENGTH = len("2024-05-31")  # a bare date, without a time
 
 

@@ -9,6 +9,7 @@ from flask import request
 
 from ..errors import InputError
 from ..models import Article
+from ..store import check_article
 from ..textcheck import text_problem
 
 __all__ = ["json_object", "article_from_json", "text_field"]
@@ -49,9 +50,11 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> st
 
 
 def article_from_json(body: dict[str, Any]) -> Article:
-    """An ``Article`` from ``{title, text, url, published, source}``; ``published`` is ISO 8601."""
+    """An ``Article`` from ``{title, text, url, published, source}`` that the store can take (else 422)."""
     published_raw = text_field(body, "published")
     published = None
+    if published_raw is not None and not published_raw.strip():
+        raise InputError("'published' is empty: give an ISO 8601 time, or null when it is not known", status=422)
     if published_raw:
         try:
             published = datetime.fromisoformat(published_raw.strip())
@@ -60,10 +63,12 @@ def article_from_json(body: dict[str, Any]) -> Article:
                 f"'published' must be an ISO 8601 date or time such as 2024-05-31T09:30:00Z, not {published_raw!r}",
                 status=422,
             ) from None
-    return Article(
+    article = Article(
         text=text_field(body, "text", required=True) or "",
         title=text_field(body, "title") or "",
         url=text_field(body, "url") or None,
         source=text_field(body, "source") or None,
         published=published,
     )
+    check_article(article)  # refused before the geoparser is even loaded
+    return article

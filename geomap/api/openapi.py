@@ -12,8 +12,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from ..map.formats import MIMETYPES
 from ..models import KINDS
+from ..store import MAX_SOURCE_CHARS
+from ..textparams import BOOLEAN_WORDS
 from .cliff import CLIFF_PREFIXES, CLIFF_VERSION
+from .params import MAX_OFFSET
 from .services import services
 
 __all__ = ["openapi", "openapi_spec", "served_spec"]
@@ -21,7 +25,15 @@ __all__ = ["openapi", "openapi_spec", "served_spec"]
 openapi = Blueprint("openapi", __name__)
 
 
+# Text a request may carry: anything but NUL (refused with 400 everywhere); NON_BLANK: with a visible character too.
+NO_NUL = "^[^\\x00]*$"
+NON_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)\s*"
+
+
 def _q(name: str, typ: str, description: str, **schema: Any) -> dict[str, Any]:
+    if typ == "string" and "enum" not in schema and "format" not in schema:
+        schema = {"pattern": NO_NUL, **schema}
     return {
         "name": name,
         "in": "query",
@@ -40,9 +52,14 @@ FILTERS = [
         "/api/articles ranks by relevance and adds a highlighted excerpt; places and counts follow the matching "
         "articles.",
     ),
-    _q("bbox", "string", "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian)."),
+    _q(
+        "bbox",
+        "string",
+        "west,south,east,north in degrees, e.g. 22,44,41,53 (west > east crosses the antimeridian).",
+        pattern=f"^(\\s*|{NUMBER}(,{NUMBER}){{3}})$",
+    ),
     _q("near", "string", "lat,lon,km: places within km of the point, nearest first, e.g. 50.45,30.52,100."),
-    _q("country", "string", "Two-letter ISO country code, e.g. UA."),
+    _q("country", "string", "Two-letter ISO country code, e.g. UA.", pattern="^\\s*([A-Za-z]{2})?\\s*$"),
     _q("kind", "string", "Kind of place.", enum=list(KINDS)),
     _q("since", "string", "Articles published on or after this date (YYYY-MM-DD or ISO 8601).", format="date-time"),
     _q(
@@ -71,12 +88,18 @@ def _path_enum(name: str, values: list[str]) -> dict[str, Any]:
 def _paging(default: int, maximum: int) -> list[dict[str, Any]]:
     return [
         _q("limit", "integer", f"Items per page, 1..{maximum} (default {default}).", minimum=1, maximum=maximum),
-        _q("offset", "integer", "Items to skip (default 0).", minimum=0),
+        _q("offset", "integer", "Items to skip (default 0).", minimum=0, maximum=MAX_OFFSET),
     ]
 
 
 def _resp(description: str, ctype: str = "application/json") -> dict[str, Any]:
     return {"description": description, "content": {ctype: {"schema": {"type": "object"}}}}
+
+
+def _downloads(description: str) -> dict[str, Any]:
+    """A 200 answer in JSON or any of the ``format=`` download types (csv, geojson, kml)."""
+    types = dict.fromkeys(["application/json", *MIMETYPES.values()])
+    return {"description": description, "content": {t: {"schema": {}} for t in types}}
 
 
 ERR = {"$ref": "#/components/responses/Error"}
@@ -90,18 +113,31 @@ ARTICLE_BODY = {
     "type": "object",
     "required": ["text"],
     "properties": {
-        "text": {"type": "string", "description": "The article text."},
-        "title": {"type": "string"},
-        "url": {"type": "string", "description": "Link to the article; shown as a link only for http(s)."},
-        "published": {"type": "string", "format": "date-time", "description": "ISO 8601 publication time."},
-        "source": {"type": "string", "description": "Publisher name."},
+        "text": {"type": "string", "pattern": NON_BLANK, "description": "The article text."},
+        "title": {"type": "string", "nullable": True},
+        "url": {
+            "type": "string",
+            "nullable": True,
+            "description": "Link to the article; shown as a link only for http(s).",
+        },
+        "published": {
+            "type": "string",
+            "nullable": True,
+            "format": "date-time",
+            "description": "ISO 8601 publication time.",
+        },
+        "source": {"type": "string", "nullable": True, "maxLength": MAX_SOURCE_CHARS, "description": "Publisher name."},
     },
 }
 
 
 CLIFF_ERR = {"$ref": "#/components/responses/CliffError"}
 _CLIFF_FORM_FIELDS = {
-    "replaceAllDemonyms": {"type": "boolean", "description": 'Count "Russian" as a mention of Russia (default false).'},
+    "replaceAllDemonyms": {
+        "type": "string",
+        "enum": list(BOOLEAN_WORDS),
+        "description": 'Count "Russian" as a mention of Russia (default false).',
+    },
     "language": {"type": "string", "description": "EN (the default); other languages are refused with a 422."},
 }
 # CLIFF endpoint -> (operation id, summary, what the field q holds, more form fields)
@@ -212,14 +248,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "listPlaces",
                     "Places under the filters, most mentioned first.",
                     {
-                        "200": {
-                            "description": "A page of places.",
-                            "content": {
-                                "application/json": {"schema": {"type": "object"}},
-                                "application/geo+json": {"schema": {"type": "object"}},
-                                "text/csv": {"schema": {"type": "string"}},
-                            },
-                        },
+                        "200": _downloads("A page of places."),
                         **ERRORS_READ,
                     },
                     parameters=[
@@ -255,7 +284,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                 "get": _op(
                     "listArticles",
                     "Stored articles under the filters, newest first.",
-                    {"200": _resp("A page of articles."), **ERRORS_READ},
+                    {"200": _downloads("A page of articles."), **ERRORS_READ},
                     parameters=[*FILTERS, *_paging(50, 1000), FORMAT],
                 ),
                 "post": _op(
@@ -275,7 +304,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "listMentions",
                     "Resolved mentions under the filters, newest article first, each with its place and article "
                     "(id, title, url, source, published), offsets and snippet.",
-                    {"200": _resp("A page of mentions."), **ERRORS_READ},
+                    {"200": _downloads("A page of mentions."), **ERRORS_READ},
                     parameters=[*FILTERS, *_paging(100, 1000), FORMAT],
                 )
             },
@@ -332,7 +361,10 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                                 "schema": {
                                     "type": "object",
                                     "required": ["text"],
-                                    "properties": {"text": {"type": "string"}, "title": {"type": "string"}},
+                                    "properties": {
+                                        "text": {"type": "string", "pattern": NON_BLANK},
+                                        "title": {"type": "string", "nullable": True},
+                                    },
                                 }
                             }
                         },
@@ -346,8 +378,8 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "Look a place name up in the gazetteer.",
                     {"200": _resp("Matching places, best first."), **ERRORS_READ},
                     parameters=[
-                        {**_q("q", "string", "The name to look up."), "required": True},
-                        _q("limit", "integer", "Results at most, 1..50 (default 5)."),
+                        {**_q("q", "string", "The name to look up.", pattern=NON_BLANK), "required": True},
+                        _q("limit", "integer", "Results at most, 1..50 (default 5).", minimum=1, maximum=50),
                         _q("country", "string", "Only places in these countries (ISO codes, comma-separated)."),
                     ],
                 )
@@ -389,7 +421,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                     "exportList",
                     "Every place, mention or article under the filters, streamed as CSV, GeoJSON or KML "
                     "(KML 2.2: one Placemark per record; a place's newest articles in its description).",
-                    {"200": _resp("The file.", "application/octet-stream"), "400": ERR, "404": ERR},
+                    {"200": _downloads("The file."), "400": PAGE_ERR, "404": PAGE_ERR},  # a page path: HTML errors
                     parameters=[
                         {
                             "name": "kind",

@@ -11,6 +11,16 @@ from .filters import FILTER_PARAMS, Filters
 from .queries import Page
 from .schema import SCHEMA_VERSION
 from .store import Store, content_hash, open_store
-from .validate import check_article
+from .validate import MAX_SOURCE_CHARS, check_article
 
-__all__ = ["Store", "open_store", "Filters", "FILTER_PARAMS", "Page", "content_hash", "SCHEMA_VERSION", "check_article"]
+__all__ = [
+    "Store",
+    "open_store",
+    "Filters",
+    "FILTER_PARAMS",
+    "Page",
+    "content_hash",
+    "SCHEMA_VERSION",
+    "check_article",
+    "MAX_SOURCE_CHARS",
+]

@@ -62,6 +62,9 @@ class Filters:
         kind = text_param(args, "kind")
         if kind is not None and kind not in KINDS:
             raise InputError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        for name in ("since", "until"):  # an empty date is a mistake, not "no bound": the map's form omits it
+            if (given := args.get(name)) is not None and not given.strip():
+                raise InputError(f"{name} is empty; give a date like 2024-05-31 or leave {name} out")
         since_raw, until_raw, bbox_raw = text_param(args, "since"), text_param(args, "until"), text_param(args, "bbox")
         since = parse_time(since_raw, "since", end_of_day=False) if since_raw else None
         until = parse_time(until_raw, "until", end_of_day=True) if until_raw else None

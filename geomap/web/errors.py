@@ -21,7 +21,7 @@ from ..errors import GeomapError
 
 __all__ = ["register_error_handlers", "error_response", "server_message", "wants_json"]
 
-_JSON_PREFIXES = ("/api/", "/parse/", "/openapi.json", "/assets/")
+_JSON_PREFIXES = ("/api/", "/parse/", "/openapi.json", "/assets/", "/tiles/")
 _NUL = "\x00"
 
 # What a client is told about a failure on the server's side (the log has the details).
