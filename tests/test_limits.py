@@ -52,14 +52,8 @@ def test_geoparsing_needs_the_key_unless_opened(tmp_path: Path, method: str, pat
 
 def test_the_spec_asks_for_the_key_only_where_it_is_needed(tmp_path: Path) -> None:
     def secured(client: FlaskClient) -> set[tuple[str, str]]:
-        """Secured operations, leaving out CLIFF's URL fetcher (/extract: always keyed, see test_cliff.py)."""
         paths = client.get("/openapi.json").get_json()["paths"]
-        return {
-            (p, m)
-            for p, ops in paths.items()
-            for m, op in ops.items()
-            if op.get("security") and not (p.endswith("/extract") and p != "/api/extract")
-        }
+        return {(p, m) for p, ops in paths.items() for m, op in ops.items() if op.get("security")}
 
     assert secured(client_for(tmp_path / "a", api_key="")) == set()
     writes = {("/api/articles", "post"), ("/api/articles/{article_id}", "delete")}
