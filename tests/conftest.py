@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from small_index import small_index as build_small_index
 
-from geomap.gazetteer import CompactPlaceIndex
+from geomap.gazetteer import CompactPlaceIndex, PlaceIndex, get_gazetteer
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -34,6 +34,16 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)
     monkeypatch.delenv("GEOMAP_API_KEY", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def place_index() -> PlaceIndex:
+    """The full place index, built (first run only: about 40 s) or loaded once per session, before any test.
+
+    Building it here rather than inside whichever test first looks a name up keeps
+    test timings honest and makes the one slow step visible in the session's set-up.
+    """
+    return get_gazetteer()
 
 
 @pytest.fixture(scope="session")
