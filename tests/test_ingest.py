@@ -146,7 +146,7 @@ def test_ingest_article_and_seeds(store, parser):
     first = ingest_article(store, Article(text, "Tbilisi"), parser=parser)
     assert first[1] is True
     assert ingest_article(store, Article(text + "\n", "Again"), parser=parser) == (first[0], False)
-    with pytest.raises(InputError, match="no text"):  # refused before any work, as the API refuses it (422)
+    with pytest.raises(InputError, match="no text"):  # checked before parsing: a 422 in the API
         ingest_article(store, Article("   "), parser=parser)
     # The store is not empty: no seeding.
     assert seed_if_empty(store, load_settings()) == 0
