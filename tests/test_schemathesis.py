@@ -130,7 +130,7 @@ def test_served_api_conforms_to_its_document(database_url: str, tmp_path: Path) 
         assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
         selected = re.search(r"Selected: (\d+)/(\d+)", run.stdout)
         tested = re.search(r"Tested: (\d+)", run.stdout)
-        assert selected and tested and int(tested.group(1)) == int(selected.group(2)) > 0, run.stdout[-3000:]
+        assert selected and tested and int(tested.group(1)) == int(selected.group(1)) > 0, run.stdout[-3000:]
     finally:
         server.terminate()
         server.wait(timeout=30)
