@@ -172,6 +172,9 @@ def test_places_csv(client: FlaskClient) -> None:
         ("since=yesterday", "since must be a date"),
         ("since=2024-06-01&until=2024-01-01", "since must not be later than until"),
         ("demonyms=maybe", "demonyms must be true or false"),
+        ("min_confidence=1.5", "min_confidence must be between 0 and 1"),
+        ("min_confidence=high", "min_confidence must be a number"),
+        ("min_confidence=nan", "min_confidence must be between 0 and 1"),
     ],
 )
 def test_places_bad_parameters(client: FlaskClient, query: str, fragment: str) -> None:

@@ -368,3 +368,17 @@ def test_schema_and_queries_compile_for_postgresql(filters):
     newest = queries.select(queries.articles.c.id).order_by(*queries._newest_first())
     assert "DESC NULLS LAST" in str(newest.compile(dialect=dialect))
     assert "count(DISTINCT" in str(queries.select(queries._article_places_count(filters)).compile(dialect=dialect))
+
+
+def test_min_confidence_counts_only_mentions_at_or_above_it(filled):
+    """The map's confidence filter: counts, mention lists and the timeline agree with a recount."""
+    sure = Filters(min_confidence=0.85)  # Moscow's second mention in "One" has 0.8, every other place 0.9
+    counts = {p["id"]: (p["mentions"], p["articles"]) for p in filled.places(sure).items}
+    assert counts[MOSCOW.id] == (2, 2) and counts[KYIV.id] == (2, 2)
+    assert filled.places(Filters()).items[0]["mentions"] == 3  # unfiltered: Moscow's three mentions
+    assert filled.place_mentions(MOSCOW.id, sure).total == 2
+    assert filled.places(Filters(min_confidence=0.95)).total == 0
+    assert RUSSIA.id not in {p["id"] for p in filled.places(Filters(demonyms=True, min_confidence=0.6)).items}
+    assert RUSSIA.id in {p["id"] for p in filled.places(Filters(demonyms=True, min_confidence=0.5)).items}
+    buckets = filled.timeline(sure, interval="month")["buckets"]
+    assert sum(b["mentions"] for b in buckets) == 5  # One 2 (its 0.8 Moscow out), Two 2, Three 1; "Four" undated

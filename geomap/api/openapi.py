@@ -70,6 +70,13 @@ FILTERS = [
     ),
     _q("source", "string", "Articles from this source (publisher)."),
     _q("demonyms", "boolean", 'Count demonym mentions ("Russian" for Russia) too; default false.'),
+    _q(
+        "min_confidence",
+        "number",
+        "Count only mentions whose confidence (calibrated probability that the place is right) is at least this.",
+        minimum=0,
+        maximum=1,
+    ),
 ]
 
 

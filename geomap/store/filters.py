@@ -11,13 +11,25 @@ from datetime import datetime
 
 from ..errors import InputError
 from ..models import KINDS
-from ..textparams import Params, parse_bbox, parse_bool, parse_near, parse_time, text_param
+from ..textparams import Params, parse_bbox, parse_bool, parse_near, parse_probability, parse_time, text_param
 from .search import MAX_QUERY_WORDS, query_words
 
 __all__ = ["Filters", "FILTER_PARAMS"]
 
 # The text parameters ``Filters.from_args`` reads, in the order links carry them.
-FILTER_PARAMS = ("q", "text", "bbox", "near", "country", "kind", "since", "until", "source", "demonyms")
+FILTER_PARAMS = (
+    "q",
+    "text",
+    "bbox",
+    "near",
+    "country",
+    "kind",
+    "since",
+    "until",
+    "source",
+    "demonyms",
+    "min_confidence",
+)
 _COUNTRY_CODE_LENGTH = 2
 
 
@@ -31,7 +43,9 @@ class Filters:
     (west, south, east, north) in degrees, west > east crossing the
     antimeridian; ``near`` is (lat, lon, km): places within km of the point,
     listed nearest first; ``since``/``until`` bound the article's publication time
-    (inclusive); ``demonyms`` False counts only ``"toponym"`` mentions.
+    (inclusive); ``demonyms`` False counts only ``"toponym"`` mentions;
+    ``min_confidence`` counts only mentions whose calibrated confidence (the
+    probability that the place is right) is at least this.
     """
 
     q: str | None = None
@@ -45,11 +59,16 @@ class Filters:
     source: str | None = None
     article_id: int | None = None
     demonyms: bool = False
+    min_confidence: float | None = None
 
     @property
     def on_articles(self) -> bool:
-        """Whether any filter concerns the articles (not just the places)."""
-        return any(v is not None for v in (self.since, self.until, self.source, self.article_id, self.text))
+        """Whether the maintained per-place counts cannot answer: a filter concerns the articles or the
+        mentions themselves (their confidence), not just the places."""
+        return any(
+            v is not None
+            for v in (self.since, self.until, self.source, self.article_id, self.text, self.min_confidence)
+        )
 
     @classmethod
     def from_args(cls, args: Params) -> Filters:
@@ -88,4 +107,5 @@ class Filters:
             until=until,
             source=text_param(args, "source"),
             demonyms=parse_bool(args, "demonyms"),
+            min_confidence=parse_probability(args, "min_confidence") if args.get("min_confidence") else None,
         )

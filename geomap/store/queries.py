@@ -102,7 +102,9 @@ def _article_ref(row: Row, prefix: str = "a_") -> dict[str, Any]:
 
 
 def _kind_cond(f: Filters) -> ColumnElement[bool]:
-    return true() if f.demonyms else mentions.c.kind == "toponym"
+    """The condition on the mentions themselves: their kind (demonyms or not) and their confidence."""
+    kind = true() if f.demonyms else mentions.c.kind == "toponym"
+    return kind if f.min_confidence is None else and_(kind, mentions.c.confidence >= f.min_confidence)
 
 
 def _place_conds(f: Filters) -> list[ColumnElement[bool]]:
@@ -186,7 +188,7 @@ def _place_counts(f: Filters, complement: bool = False) -> Subquery:
     """
     place_conds = _place_conds(f)
     place_ids = select(places.c.id).where(*place_conds) if place_conds else None
-    if f.article_id is None and f.text is None:
+    if f.article_id is None and f.text is None and f.min_confidence is None:
         since, until = to_utc(f.since), to_utc(f.until)
         return period_counts(f.demonyms, since, until, f.source, _kind_cond(f), place_ids, complement)
     conds = [_kind_cond(f), mentions.c.article_id.in_(select(articles.c.id).where(*_article_conds(f)))]
@@ -224,7 +226,7 @@ def list_places(conn: Connection, f: Filters, limit: int, offset: int) -> Page:
     """Places with at least one counted mention, most mentioned first (ties by id)."""
     if f.on_articles:
         since = to_utc(f.since)
-        by_cells = f.article_id is None and f.text is None
+        by_cells = f.article_id is None and f.text is None and f.min_confidence is None
         wide = since is not None and f.until is None and by_cells and mostly_after(conn, since)
         stmt, count = _aggregated_places(f, limit, offset, complement=wide)
         rows = conn.execute(stmt).all()

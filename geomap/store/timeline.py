@@ -115,7 +115,7 @@ def _cell_mention_days(
 
 def _cells_answer(f: Filters) -> bool:
     """Whether the day cells can count the mentions under ``f`` (they know places, source and day only)."""
-    return f.article_id is None and f.text is None
+    return f.article_id is None and f.text is None and f.min_confidence is None
 
 
 def _mention_days(conn: Connection, f: Filters, interval: str) -> Counter[date]:
