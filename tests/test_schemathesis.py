@@ -126,6 +126,7 @@ def test_served_api_conforms_to_its_document(database_url: str, tmp_path: Path) 
             text=True,
             timeout=1200,
             env={**os.environ, "NO_COLOR": "1"},
+            cwd=tmp_path,  # its cache (.schemathesis/) stays out of the repository
         )
         assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
         selected = re.search(r"Selected: (\d+)/(\d+)", run.stdout)
