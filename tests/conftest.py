@@ -96,9 +96,13 @@ def postgres_server():
 _databases = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request):
-    """An empty database: the default SQLite file, or a new database on the PostgreSQL server."""
+    """An empty database: the default SQLite file, or a new database on the PostgreSQL server.
+
+    The PostgreSQL half starts a server (once per session) and a database per test: the fast tier
+    (``-m "not slow"``) runs the SQLite half, the full suite both.
+    """
     if request.param == "sqlite":
         yield ""
         return

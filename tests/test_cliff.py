@@ -218,6 +218,7 @@ def test_extract_enabled_needs_the_key(served_extract: ServedApp) -> None:
         assert resp.status_code == 401 and resp.json()["status"] == "error" and "API key" in resp.json()["details"]
 
 
+@pytest.mark.slow  # serves the app on a real port
 def test_extract_enabled_without_a_server_key_stays_off(tmp_path: Path) -> None:
     server = ServedApp(tmp_path, warm=False, cliff_extract=True)
     try:
@@ -267,6 +268,7 @@ def test_with_a_key_the_client_passes_it_in_its_base_url(served_extract: ServedA
     assert keyed.geonames_lookup(MOSCOW)["name"] == "Moscow"
 
 
+@pytest.mark.slow  # serves the app on a real port
 def test_open_geoparsing_leaves_extract_keyed(tmp_path: Path) -> None:
     server = ServedApp(tmp_path, warm=False, cliff_extract=True, api_key=KEY, open_geoparsing=True)
     try:

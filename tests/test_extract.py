@@ -68,6 +68,7 @@ def test_extract_explain_no_demonyms_and_output_file(tmp_path: Path) -> None:
     assert len(alternatives) > 1 and alternatives[0]["score"] >= alternatives[1]["score"]
 
 
+@pytest.mark.slow  # runs geomap extract in subprocesses
 def test_extract_bad_input_is_one_line_error_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n', encoding="utf-8")

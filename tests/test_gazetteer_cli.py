@@ -13,6 +13,8 @@ import pytest
 
 from geomap.gazetteer import CompactPlaceIndex
 
+pytestmark = pytest.mark.slow  # runs the geomap command in subprocesses (one builds an index)
+
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``geomap ARGS`` in a fresh interpreter, the way the console script runs."""

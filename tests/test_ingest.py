@@ -167,6 +167,7 @@ def test_seed_if_empty_fills_only_an_empty_default_store(tmp_path, parser):
     assert seed_if_empty(open_store(off), off, parser=parser) == 0
 
 
+@pytest.mark.slow  # runs geomap ingest in a subprocess
 def test_cli_stdin_summary_and_exit_status(tmp_path):
     records = "\n".join(json.dumps({"text": t}) for t in ("Storm over Crimea.", "Storm over Crimea.", "Snow in Lviv."))
     ok = subprocess.run(

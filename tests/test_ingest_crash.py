@@ -10,7 +10,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from geomap.config import load_settings
+
+pytestmark = pytest.mark.slow  # kills real geomap ingest processes
 
 CLI = [sys.executable, "-c", "from geomap.cli import main; main()"]
 N = 1000

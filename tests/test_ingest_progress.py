@@ -7,6 +7,8 @@ import logging
 import time
 from pathlib import Path
 
+import pytest
+
 from geomap.ingest.progress import REFRESH_SECONDS, Progress
 from geomap.ingest.sources import count_entries
 
@@ -28,6 +30,7 @@ def test_count_entries_matches_what_the_readers_yield(tmp_path: Path) -> None:
     assert count_entries("-") is None and count_entries("https://example.org/feed") is None
 
 
+@pytest.mark.slow  # waits for real progress redraws
 def test_the_line_moves_between_updates_and_says_what_it_does(capsys, caplog) -> None:
     caplog.set_level(logging.INFO, logger="geomap")
     progress = Progress(enabled=True)

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from geomap.cli import cli
@@ -75,6 +76,7 @@ def test_serve_on_busy_port_is_one_line_error(tmp_path: Path, monkeypatch) -> No
     assert "geomap: place index: " in result.output
 
 
+@pytest.mark.slow  # runs geomap map in a subprocess
 def test_map_to_unwritable_path_is_one_line_error(tmp_path: Path) -> None:
     import os
     import subprocess

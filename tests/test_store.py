@@ -200,7 +200,7 @@ def test_articles_list_and_detail(filled):
     page = filled.articles()
     assert [a["title"] for a in page.items] == ["Three", "Two", "One", "Four"]
     assert {a["title"]: a["places"] for a in page.items} == {"Three": 1, "Two": 2, "One": 2, "Four": 1}
-    assert set(page.items[0]) == {"id", "title", "url", "source", "published", "ingested", "places", "named"}
+    assert set(page.items[0]) == {"id", "title", "url", "source", "published", "ingested", "places", "named", "lead"}
     assert len(page.items[0]["named"]) == page.items[0]["places"] == 1  # the places it names, for the story feed
     assert [a["title"] for a in filled.articles(Filters(q="kyiv")).items] == ["Two", "One"]
     assert [a["title"] for a in filled.articles(Filters(kind="water")).items] == ["Two"]

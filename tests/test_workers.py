@@ -24,7 +24,10 @@ from geomap.config import load_settings
 from geomap.models import Article, Mention, ParsedDocument, Place
 from geomap.store import open_store
 
-pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux /proc")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux /proc"),
+]  # starts geomap serve --workers 2
 
 KYIV = Place("gn:703448", "Kyiv", 50.45466, 30.5238, "city", geonameid=703448, country_code="UA")
 
