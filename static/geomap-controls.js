@@ -91,7 +91,8 @@
     ["country", "Country", "text", "ISO code, e.g. UA"],
     ["source", "Source", "text", "e.g. Reuters"],
     ["since", "From", "date", ""],
-    ["until", "To", "date", ""]
+    ["until", "To", "date", ""],
+    ["min_confidence", "Min. confidence", "number", "0\u20131, e.g. 0.5", { min: "0", max: "1", step: "any" }]
   ];
 
   /* Search box over the loaded places, the filter form, and export/API links. */
@@ -132,7 +133,9 @@
       details.appendChild(gm.el("summary", { text: "Filter articles" }));
       var form = gm.el("form", { cls: "geomap-form" });
       FIELDS.forEach(function (f) {
-        var input = gm.el("input", { name: f[0], type: f[2], placeholder: f[3], id: "geomap-f-" + f[0] });
+        var attrs = { name: f[0], type: f[2], placeholder: f[3], id: "geomap-f-" + f[0] };
+        Object.keys(f[4] || {}).forEach(function (k) { attrs[k] = f[4][k]; });
+        var input = gm.el("input", attrs);
         input.value = filters[f[0]] || "";
         form.appendChild(gm.el("label", { "for": "geomap-f-" + f[0], text: f[1] }));
         form.appendChild(input);

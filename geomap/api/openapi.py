@@ -199,8 +199,7 @@ def _cliff_paths(parse_key: bool, extract_key: bool) -> dict[str, Any]:
             "A gazetteer record by GeoNames id, with its parents (admin1, country) nested in parent.",
             {**responses, **errors},
             parameters=[{**_q("id", "integer", "GeoNames id, e.g. 524901."), "required": True}],
-            **_secured(parse_key),
-        )
+        )  # a lookup, not a geoparse: open to every client, like /api/geocode
         paths[prefix + "/geonames"] = {"get": lookup, "post": {**lookup, "operationId": f"cliffGeonamesPost_{tag}"}}
         extract = _op(
             f"cliffExtract_{tag}",
@@ -419,7 +418,7 @@ def openapi_spec(write_key: bool = False, parse_key: bool = False) -> dict[str, 
                 "get": _op(
                     "articlePage",
                     "One stored article as a readable HTML page, its places marked and linked to the map.",
-                    {"200": _resp("HTML page.", "text/html"), "404": ERR},
+                    {"200": _resp("HTML page.", "text/html"), "404": PAGE_ERR},  # a page path: HTML errors
                     parameters=[article_param],
                 )
             },
