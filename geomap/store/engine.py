@@ -7,6 +7,8 @@ write-lock ``BEGIN IMMEDIATE``, ``PRAGMA integrity_check``). Any other backend
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -30,6 +32,7 @@ __all__ = [
 WRITE = "geomap_write"
 
 _BUSY_TIMEOUT_MS = 30_000
+_WAL_RETRY_SECONDS = 0.05  # between tries to switch a new file to WAL while another opener holds it
 # SQLite function: great-circle km between two (lat, lon) points, for the "near" filter (spatial.py).
 SQLITE_DISTANCE_FUNCTION = "geomap_km"
 _SCHEMA_LOCK = 0x67656F6D  # PostgreSQL advisory lock key taken while the schema is created or upgraded ("geom")
@@ -99,7 +102,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cur)
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
@@ -109,6 +112,25 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Switch the file to WAL (a property of the file, kept once set), waiting out other first openers.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is locked" at
+    once, without the busy handler, when another connection is creating the schema meanwhile (several
+    processes opening a new store together), so the switch is retried within the busy timeout.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
 
 
 def integrity_check(engine: Engine) -> str:
