@@ -138,6 +138,21 @@ def _article_conds(f: Filters) -> list[ColumnElement[bool]]:
     return conds
 
 
+def _matching_articles(f: Filters) -> list[ColumnElement[bool]]:
+    """Conditions on ``articles`` for the filters: their own, and naming a place that passes the place filters."""
+    conds = _article_conds(f)
+    place_conds = _place_conds(f)
+    if place_conds:
+        conds.append(
+            exists(
+                select(literal(1))
+                .select_from(mentions.join(places, places.c.id == mentions.c.place_id))
+                .where(mentions.c.article_id == articles.c.id, _kind_cond(f), *place_conds)
+            )
+        )
+    return conds
+
+
 def _page(conn: Connection, stmt: Select, limit: int, offset: int, convert, count: Select | None = None) -> Page:
     """Run a page of ``stmt``; the total comes from ``count``, else from a window over the rows."""
     if count is not None:
@@ -352,16 +367,7 @@ def article_query(conn: Connection, f: Filters) -> tuple[Select, Select, Callabl
     A text search orders them by relevance instead (newest first among equals)
     and gives each a ``match``: an excerpt with the matched words (``search.highlight``).
     """
-    conds = _article_conds(f)
-    place_conds = _place_conds(f)
-    if place_conds:
-        conds.append(
-            exists(
-                select(literal(1))
-                .select_from(mentions.join(places, places.c.id == mentions.c.place_id))
-                .where(mentions.c.article_id == articles.c.id, _kind_cond(f), *place_conds)
-            )
-        )
+    conds = _matching_articles(f)
     count = select(func.count()).select_from(articles).where(*conds)
     if f.text is None:
         stmt = (

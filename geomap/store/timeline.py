@@ -19,11 +19,11 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
 
 from .filters import Filters
-from .queries import _article_conds, _kind_cond, _place_conds, to_utc
+from .queries import _article_conds, _kind_cond, _matching_articles, _place_conds, to_utc
 from .schema import articles, mentions, place_periods, places
 
 __all__ = ["INTERVALS", "timeline", "bucket_start"]
@@ -51,25 +51,15 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _matching_articles(f: Filters, *, dated: bool = True) -> list[ColumnElement[bool]]:
+def _articles_under(f: Filters, *, dated: bool = True) -> list[ColumnElement[bool]]:
     """Conditions on ``articles`` for the filters; ``dated`` False leaves the date range out."""
-    conds = _article_conds(f if dated else replace(f, since=None, until=None))
-    place_conds = _place_conds(f)
-    if place_conds:
-        conds.append(
-            exists(
-                select(literal(1))
-                .select_from(mentions.join(places, places.c.id == mentions.c.place_id))
-                .where(mentions.c.article_id == articles.c.id, _kind_cond(f), *place_conds)
-            )
-        )
-    return conds
+    return _matching_articles(f if dated else replace(f, since=None, until=None))
 
 
 def _article_days(conn: Connection, f: Filters) -> Counter[date]:
     day = func.date(articles.c.published)
     rows = conn.execute(
-        select(day, func.count()).where(articles.c.published.is_not(None), *_matching_articles(f)).group_by(day)
+        select(day, func.count()).where(articles.c.published.is_not(None), *_articles_under(f)).group_by(day)
     )
     return Counter({_as_date(d): int(n) for d, n in rows})
 
@@ -154,7 +144,7 @@ def timeline(conn: Connection, f: Filters, interval: str = "day") -> dict[str, A
     for day, n in _mention_days(conn, f, interval).items():
         per_mention[bucket_start(day, interval)] += n
     undated = conn.execute(
-        select(func.count()).where(articles.c.published.is_(None), *_matching_articles(f, dated=False))
+        select(func.count()).where(articles.c.published.is_(None), *_articles_under(f, dated=False))
     ).scalar_one()
     starts = sorted(set(per_article) | set(per_mention))
     return {
