@@ -252,11 +252,16 @@ def test_an_unknown_ranker_name_lists_the_known_ones() -> None:
         load_ranker(load_settings(ranker="no-such-ranker"))
 
 
+def _every_name(found: Found) -> bool:
+    """Every given name is a place on the caller's word."""
+    return True
+
+
 def test_a_given_name_the_gazetteer_lacks_is_put_beside_its_nearest_local_place(index: CompactPlaceIndex) -> None:
     """A creek no gazetteer has is placed at the nearest city named around it, and says it is approximate."""
     text = "Brazil sent aid. Floods cut off Quimbleford Creek, upstream of Santa Maria, California, on Monday."
     found = _found(text, "Brazil", "Quimbleford Creek", "Santa Maria", "California")
-    mentions, _ = Resolver(index, index.lookup).resolve(text, found, place_unknown=True)
+    mentions, _ = Resolver(index, index.lookup).resolve(text, found, place_unknown=_every_name)
     creek = next(m for m in mentions if m.text == "Quimbleford Creek")
     santa_maria = next(m for m in mentions if m.text == "Santa Maria")
     assert creek.approximate and not santa_maria.approximate
@@ -270,13 +275,13 @@ def test_without_a_local_place_an_unknown_name_goes_to_the_focus_and_without_any
     index: CompactPlaceIndex,
 ) -> None:
     text = "Quimbleford is a village in Brazil."
-    mentions, _ = Resolver(index, index.lookup).resolve(text, _found(text, "Quimbleford", "Brazil"), place_unknown=True)
+    mentions, _ = Resolver(index, index.lookup).resolve(text, _found(text, "Quimbleford", "Brazil"), place_unknown=_every_name)
     assert [(m.text, m.place.name if m.place else None) for m in mentions] == [
         ("Quimbleford", "Brazil"),
         ("Brazil", "Brazil"),
     ]
     alone = "Quimbleford held its fair."
-    assert Resolver(index, index.lookup).resolve(alone, _found(alone, "Quimbleford"), place_unknown=True)[0] == []
+    assert Resolver(index, index.lookup).resolve(alone, _found(alone, "Quimbleford"), place_unknown=_every_name)[0] == []
 
 
 def test_unknown_names_are_dropped_unless_the_caller_says_they_are_places(index: CompactPlaceIndex) -> None:

@@ -96,19 +96,28 @@ class Resolver:
         return self.confidence.probability(ordered)
 
     def resolve(
-        self, text: str, found: Sequence[Found], *, evidence: Sequence[Found] = (), place_unknown: bool = False
+        self,
+        text: str,
+        found: Sequence[Found],
+        *,
+        evidence: Sequence[Found] = (),
+        place_unknown: Callable[[Found], bool] | None = None,
     ) -> tuple[list[Mention], dict[str, list[FocusPlace]]]:
         """Mentions (names with no candidate dropped) and the focus of one text.
 
         ``evidence``: other names found in the text (not overlapping ``found``), resolved alongside as
-        context ("Santa Maria ... in Santa Barbara County") but not returned. ``place_unknown``: the
-        ``found`` names are places on the caller's word, so one with no candidate is not dropped but put
-        beside its neighbours (``resolve.anchor``), marked ``approximate``.
+        context ("Santa Maria ... in Santa Barbara County") but not returned. ``place_unknown``: which
+        ``found`` names are places on the caller's word, so that one with no candidate is not dropped but
+        put beside its neighbours (``resolve.anchor``), marked ``approximate``.
         """
         asked = {(f.start, f.end) for f in found}
         every = sorted([*found, *evidence], key=lambda f: (f.start, f.end))
         cands_all = [candidates_for(f, self.lookup) for f in every]
-        unknown = [f for f, c in zip(every, cands_all) if not c and (f.start, f.end) in asked]
+        unknown = [
+            f
+            for f, c in zip(every, cands_all)
+            if not c and (f.start, f.end) in asked and place_unknown is not None and place_unknown(f)
+        ]
         pairs = [(f, c) for f, c in zip(every, cands_all) if c]
         every = [f for f, _ in pairs]
         cands_all = [c for _, c in pairs]
@@ -150,7 +159,7 @@ class Resolver:
                 )
             )
         focus = document_focus(mentions, self.gazetteer.country, self.gazetteer.admin1)
-        if place_unknown and unknown:
+        if unknown:
             local = [(f.start, c.place) for f, c in zip(every, best) if c is not None and c.place.kind in LOCAL_KINDS]
             mentions = sorted([*mentions, *_anchored(text, unknown, local, focus)], key=lambda m: m.start)
         return mentions, focus
