@@ -275,13 +275,15 @@ def test_without_a_local_place_an_unknown_name_goes_to_the_focus_and_without_any
     index: CompactPlaceIndex,
 ) -> None:
     text = "Quimbleford is a village in Brazil."
-    mentions, _ = Resolver(index, index.lookup).resolve(text, _found(text, "Quimbleford", "Brazil"), place_unknown=_every_name)
+    found = _found(text, "Quimbleford", "Brazil")
+    mentions, _ = Resolver(index, index.lookup).resolve(text, found, place_unknown=_every_name)
     assert [(m.text, m.place.name if m.place else None) for m in mentions] == [
         ("Quimbleford", "Brazil"),
         ("Brazil", "Brazil"),
     ]
     alone = "Quimbleford held its fair."
-    assert Resolver(index, index.lookup).resolve(alone, _found(alone, "Quimbleford"), place_unknown=_every_name)[0] == []
+    resolver = Resolver(index, index.lookup)
+    assert resolver.resolve(alone, _found(alone, "Quimbleford"), place_unknown=_every_name)[0] == []
 
 
 def test_unknown_names_are_dropped_unless_the_caller_says_they_are_places(index: CompactPlaceIndex) -> None:
