@@ -105,7 +105,7 @@ def test_upgrade_from_version_3_indexes_stored_articles(database_url, tmp_path) 
         conn.exec_driver_sql("UPDATE schema_version SET version = 3")
     store.close()
     store = open_store(load_settings(database_url=url))
-    assert store.stats()["schema_version"] == SCHEMA_VERSION == 4
+    assert store.stats()["schema_version"] == SCHEMA_VERSION == 5
     assert titles(store.articles(Filters(text="cyclone"))) == ["Cyclone"]
     store.close()
 

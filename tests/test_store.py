@@ -111,6 +111,7 @@ def test_places_counts_and_order(filled):
     assert moscow == {
         "id": "gn:524901",
         "name": "Moscow",
+        "native_name": "",
         "lat": 55.75,
         "lon": 37.62,
         "kind": "city",
@@ -282,9 +283,38 @@ def test_upgrade_from_version_1(database_url, tmp_path):
     engine.dispose()
 
     store = open_store(load_settings(database_url=url))
-    assert store.stats()["schema_version"] == SCHEMA_VERSION == 4
+    assert store.stats()["schema_version"] == SCHEMA_VERSION == 5
     assert store.places().items[0]["mentions"] == 2
     assert store.places().items[0]["last_published"] == "2023-01-02T00:00:00+00:00"
+    store.close()
+
+
+def test_upgrade_to_version_5_adds_native_names_which_a_reparse_fills(database_url, tmp_path):
+    url = database_url or f"sqlite:///{tmp_path / 'v4.sqlite'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        create_schema(conn, version=4)
+        conn.exec_driver_sql("ALTER TABLE places DROP COLUMN native_name")  # as version 4 made it
+        conn.exec_driver_sql("UPDATE schema_version SET version = 4")
+    engine.dispose()
+    store = open_store(load_settings(database_url=url))
+    assert store.stats()["schema_version"] == SCHEMA_VERSION == 5
+    crimea = Place("gn:703883", "Crimea", 45.0, 34.0, "admin1", geonameid=703883, country_code="UA")
+    text = "Crimea was quiet."
+    article_id, _ = store.add(Article(text, "Old"), doc(text, crimea))
+    assert store.places().items[0]["native_name"] == ""  # stored before native names were kept
+    renamed = Place(
+        "gn:703883",
+        "Crimea",
+        45.0,
+        34.0,
+        "admin1",
+        geonameid=703883,
+        country_code="UA",
+        native_name="Avtonomna Respublika Krym",
+    )
+    store.replace_mentions(article_id, doc(text, renamed))  # what --reprocess does
+    assert store.places().items[0]["native_name"] == "Avtonomna Respublika Krym"
     store.close()
 
 

@@ -201,7 +201,7 @@ def test_upgrade_from_version_2_fills_the_cells(database_url, tmp_path):
     store.close()
 
     store = open_store(load_settings(database_url=url))
-    assert store.stats()["schema_version"] == SCHEMA_VERSION == 4
+    assert store.stats()["schema_version"] == SCHEMA_VERSION == 5
     for f in FILTERS:
         assert answered(store, f) == recount(stored, f), f
     store.close()

@@ -11,6 +11,7 @@ __all__ = ["PLACE_FIELDS", "place_feature", "feature_collection", "script_json"]
 PLACE_FIELDS = (
     "id",
     "name",
+    "native_name",
     "lat",
     "lon",
     "kind",

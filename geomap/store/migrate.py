@@ -5,6 +5,8 @@ Versions:
   2. adds ``place_stats`` (``stats.py``), filled from the stored mentions.
   3. adds ``place_periods`` (``rollup.py``), filled from the stored mentions.
   4. adds the full-text index (``search.py``), filled from the stored articles.
+  5. adds ``places.native_name`` (the official or local name beside the English one), empty for
+     the places already stored until their articles are re-parsed (``geomap ingest --reprocess``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateColumn
 
 from ..errors import StoreError
 from . import search
@@ -43,7 +46,7 @@ def current_version(conn: Connection) -> int | None:
 def create_schema(conn: Connection, version: int = SCHEMA_VERSION) -> None:
     """Create an empty database at ``version`` (older versions exist for upgrade tests)."""
     tables = {1: _V1_TABLES, 2: _V2_TABLES}.get(version, metadata.sorted_tables)
-    if version not in (1, 2, 3, SCHEMA_VERSION):
+    if version not in (1, 2, 3, 4, SCHEMA_VERSION):
         raise StoreError(f"cannot create schema version {version}")
     metadata.create_all(conn, tables=tables)
     if version >= _FULL_TEXT_VERSION:
@@ -72,7 +75,15 @@ def _v3_to_v4(conn: Connection) -> None:
     search.fill(conn)
 
 
-_UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(conn: Connection) -> None:
+    """Add the places' native names (a database created at an older version by this code may have it)."""
+    if "native_name" in {c["name"] for c in inspect(conn).get_columns("places")}:
+        return
+    column = CreateColumn(places.c.native_name).compile(dialect=conn.dialect)  # the schema's own definition
+    conn.exec_driver_sql(f"ALTER TABLE places ADD COLUMN {column}")
+
+
+_UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def upgrade(conn: Connection, version: int) -> int:

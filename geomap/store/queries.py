@@ -67,6 +67,7 @@ def iso(dt: datetime | None) -> str | None:
 _PLACE_COLS = (
     places.c.id,
     places.c.name,
+    places.c.native_name,
     places.c.lat,
     places.c.lon,
     places.c.kind,

@@ -44,7 +44,7 @@ __all__ = [
     "place_periods",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -75,7 +75,8 @@ places = Table(
     metadata,
     Column("id", String(100), primary_key=True),  # Place.id: "gn:<geonameid>" or "geomap:<slug>"
     Column("geonameid", Integer),
-    Column("name", String(300), nullable=False),
+    Column("name", String(300), nullable=False),  # the English name (Donetsk Oblast)
+    Column("native_name", String(300), nullable=False, default="", server_default=""),  # Donetska oblast
     Column("asciiname", String(300), nullable=False, default=""),
     Column("lat", Float, nullable=False),
     Column("lon", Float, nullable=False),

@@ -47,6 +47,7 @@ def _place_row(p: Place) -> dict[str, Any]:
         "id": p.id,
         "geonameid": p.geonameid,
         "name": p.name,
+        "native_name": p.native_name or "",
         "asciiname": p.asciiname or "",
         "lat": p.lat,
         "lon": p.lon,
