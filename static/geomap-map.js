@@ -121,7 +121,11 @@
       var count = gm.el("div", { cls: "geomap-count", text: p.mentions + (p.mentions === 1 ? " mention" : " mentions") + " in " + p.articles + (p.articles === 1 ? " article" : " articles") });
       var more = gm.el("div", { cls: "geomap-more" });
       var box = gm.el("div", { cls: "geomap-popup" }, [
-        gm.el("div", { cls: "geomap-place" }, [gm.el("b", { text: p.name }), " ", gm.el("span", { cls: "geomap-kind", text: where })]),
+        gm.el("div", { cls: "geomap-place" }, [
+          gm.el("b", { text: p.name }), " ",
+          p.native_name && p.native_name !== p.name ? gm.el("span", { cls: "geomap-native", text: "(" + p.native_name + ") " }) : null,
+          gm.el("span", { cls: "geomap-kind", text: where })
+        ]),
         count, list, more
       ]);
       var shown = 0;

@@ -222,6 +222,12 @@ def test_seeded_map_markers_popup_and_no_foreign_requests(served: Served, tiles:
     assert texts and len(texts) == len(set(texts))
     twice = [i for i, t in enumerate(texts) if t.count("Russia") >= 2]
     assert twice and snippets.nth(twice[0]).locator("mark").count() >= 2
+    # The Donetsk region reads in English, its official name beside it.
+    page.fill(".geomap-search", "Donetsk Oblast")
+    page.locator(".geomap-results li", has_text="Donetsk Oblast").first.click()
+    page.wait_for_selector(".leaflet-popup .geomap-place b:text-is('Donetsk Oblast')", timeout=15_000)
+    region = page.locator(".leaflet-popup", has=page.locator(".geomap-place b:text-is('Donetsk Oblast')"))
+    assert region.locator(".geomap-native").inner_text().strip() == "(Donetska oblast)"
     assert any("/tiles/" in url for url in watch.urls), "the map drew no offline basemap tiles"
     assert watch.errors == [] and watch.dialogs == []
     assert watch.foreign(_allowed(served, tiles)) == []

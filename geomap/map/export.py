@@ -22,7 +22,7 @@ EXPORT_LIMIT = 2_000  # places an export holds at most (the file grows with each
 PREVIEW_ARTICLES = 5  # newest articles per place inlined in an export popup
 PREVIEW_SNIPPETS = 3  # sentences per article shown under it
 
-_MAP_FIELDS = ("id", "name", "kind", "country_code", "admin1_name", "mentions", "articles")
+_MAP_FIELDS = ("id", "name", "native_name", "kind", "country_code", "admin1_name", "mentions", "articles")
 
 
 def map_data(store: Store, filters: Filters, limit: int = MAP_LIMIT) -> dict[str, Any]:
