@@ -77,7 +77,8 @@ def _v3_to_v4(conn: Connection) -> None:
 
 def _v4_to_v5(conn: Connection) -> None:
     """Add the places' native names (a database created at an older version by this code may have it)."""
-    if "native_name" in conn.exec_driver_sql("SELECT * FROM places LIMIT 0").keys():  # no type reflection
+    columns = conn.exec_driver_sql("SELECT * FROM places LIMIT 0").keys()  # names only: no type reflection
+    if "native_name" in list(columns):
         return
     column = CreateColumn(places.c.native_name).compile(dialect=conn.dialect)  # the schema's own definition
     conn.exec_driver_sql(f"ALTER TABLE places ADD COLUMN {column}")
