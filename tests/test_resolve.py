@@ -161,3 +161,9 @@ def test_a_given_span_the_gazetteer_lacks_is_placed_near_its_neighbours_unless_a
     assert creek.approximate and creek.place == gainesville.place
     assert (gainesville.place.country_code, gainesville.place.admin1_code) == ("US", "GA")
     assert [m.text for m in gp.resolve_spans(text, spans, place_unknown=False).mentions] == ["Gainesville"]
+
+
+def test_a_city_of_millions_by_its_own_name_beats_a_town_that_lists_it_as_another_name(gp: Geoparser) -> None:
+    """Tīrān, a town near Isfahan, lists "Tehran" among its names; near Isfahan in the text, it still is not meant."""
+    doc = gp.parse("Protests spread across Tehran and Isfahan.")
+    assert (_place(doc, "Tehran").geonameid, _place(doc, "Isfahan").geonameid) == (112931, 418863)

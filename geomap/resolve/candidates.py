@@ -30,6 +30,10 @@ def candidates_for(found: Found, lookup: Lookup) -> list[Candidate]:
         areas = [c for c in cands if c.place.kind in AREA_KINDS]
         cands = areas or cands
     out = [Candidate(c.place, c.primary, c.score, {}) for c in cands[:MAX_CANDIDATES]]
+    if any(c.primary and c.place.population >= METROPOLIS for c in out):
+        # "Tehran" is a city of millions by its own name; a town that merely lists it among its other
+        # names (Tīrān) is never what a text means by it, however near the text's other places it lies.
+        out = [c for c in out if c.primary or c.place.kind != "city" or _metropolis(c.place)]
     if found.kind != "demonym" and any(c.primary and c.place.kind in _NAMED_AREAS for c in out):
         # A bare country or state name usually means the area (or a metropolis of that name:
         # Washington, New York), not a small town that shares it ("California, Pennsylvania").
