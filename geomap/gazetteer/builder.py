@@ -316,8 +316,9 @@ def build_index(directory: Path, *, quiet: bool = False, min_population: int = 0
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tqdm(total=5, desc="building place index", disable=quiet, unit="step") as progress:
+            stamp = expected_stamp(directory)  # before reading: a file changed mid-build must not look built
             data = _build(directory, progress, min_population)
-            data.update(expected_stamp(directory))
+            data.update(stamp)
             data["min_population"] = min_population
             data["built"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             data["build_seconds"] = round(time.perf_counter() - started, 1)
