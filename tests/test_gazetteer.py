@@ -51,7 +51,7 @@ ISSUE_NAMES = [
     ("Pakistan", 30.0, 70.0),
     ("Zaporizhzhia", 47.8388, 35.1396),
     ("Kharkiv", 49.9935, 36.2304),
-    ("Mediterranean Sea", 35.0, 18.0),
+    ("Mediterranean Sea", 35.0, 20.0),  # GeoNames 363196 (features.csv gives seas their GeoNames points)
     ("United States", 39.76, -98.5),
     ("Canada", 60.0, -95.0),
     ("Russia", 60.0, 100.0),
@@ -102,7 +102,7 @@ OTHER_NAMES = [
     ("Caspian Sea", 41.7, 50.6),
     ("Red Sea", 20.3, 38.5),
     ("Persian Gulf", 26.9, 51.2),
-    ("South China Sea", 12.0, 113.0),
+    ("South China Sea", 14.64735, 115.63737),  # GeoNames 12218168, likewise
     ("Taiwan Strait", 24.5, 119.5),
     ("West Bank", 31.95, 35.3),
     ("Kashmir", 34.3, 75.5),
