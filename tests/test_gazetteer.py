@@ -412,6 +412,8 @@ def test_places_are_shown_by_their_english_name(
         ("Sangamon County", "geomap:us-county-17167", 4249472),  # US county: state + FIPS county code
         ("Dorset", "geomap:iso-GB-DOR", 2651079),  # ISO second-level area
         ("Black Sea", "gn:630673", 630673),
+        ("Sea of Azov", "geomap:sea-of-azov", 713066),  # features.csv, GeoNames no-country.txt; place id unchanged
+        ("Hải Dương", "geomap:iso-VN-61", 1905686),  # admin_ids.csv, GeoNames admin1CodesASCII.txt
     ],
 )
 def test_regions_counties_and_seas_carry_their_geonames_id(
