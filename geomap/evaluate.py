@@ -424,7 +424,7 @@ def predictions_of(doc: ParsedDocument, *, demonyms: bool = True, min_confidence
             m.end,
             m.place.lat if m.place else None,
             m.place.lon if m.place else None,
-            m.place.geonameid if m.place else None,
+            m.place.geonameid if m.place and not m.approximate else None,  # an anchor's id is not the name's
             m.confidence,
         )
         for m in doc.mentions

@@ -89,7 +89,8 @@ class Mention:
     ``start``/``end`` are Python string offsets into the parsed text.
     ``kind`` is ``"toponym"`` for a place name, ``"demonym"`` for an adjective or
     people-name standing for a country ("Russian forces"), so consumers can hide
-    those.
+    those. ``approximate`` marks a name the gazetteer does not know that was given as a
+    place: ``place`` is then the nearby place it was put at (``resolve.anchor``).
     """
 
     start: int
@@ -100,6 +101,7 @@ class Mention:
     confidence: float = 0.0
     kind: str = "toponym"
     alternatives: list[Candidate] = field(default_factory=list)
+    approximate: bool = False
 
     def to_dict(self, *, alternatives: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -110,6 +112,7 @@ class Mention:
             "kind": self.kind,
             "confidence": round(self.confidence, 4),
             "place": self.place.to_dict() if self.place else None,
+            "approximate": self.approximate,
         }
         if alternatives:
             d["alternatives"] = [c.to_dict() for c in self.alternatives]

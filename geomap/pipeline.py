@@ -153,18 +153,25 @@ class Geoparser:
         assert self._nlp is not None
         return named_entities(self._nlp, _check_text(text), labels)
 
-    def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
+    def resolve_spans(
+        self, text: str, spans: Sequence[tuple[int, int]], *, place_unknown: bool = True
+    ) -> ParsedDocument:
         """Resolve exactly the given character spans (gold-span evaluation), with the whole text as evidence.
 
         The rest of the text is recognised too, and the places it names count as context ("Santa Maria
-        ... in Santa Barbara County"), but only the given spans are returned.
+        ... in Santa Barbara County"), but only the given spans are returned. A span the gazetteer has no
+        record for is put beside the places named around it, marked ``approximate`` (``resolve.anchor``),
+        unless it is an ordinary word (the recogniser's stop names: "Monday") or ``place_unknown`` is False
+        (CLIFF answers with gazetteer records only).
         """
         text = _check_text(text)
         recogniser, resolver = self._parts()
         given = recogniser.given(text, spans)
         recognised = next(recogniser.recognise_many([text], batch_size=1)) if text.strip() else []
         others = [f for f in recognised if not any(f.start < g.end and g.start < f.end for g in given)]
-        mentions, focus = resolver.resolve(text, given, evidence=others)
+        ordinary = recogniser.lexicon.stopnames  # "Monday", "Bank": an ordinary word is no place to anchor
+        anchored = (lambda f: f.text.lower() not in ordinary) if place_unknown else None
+        mentions, focus = resolver.resolve(text, given, evidence=others, place_unknown=anchored)
         return ParsedDocument(text=text, mentions=mentions, focus=focus)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -178,8 +179,29 @@ def test_oversized_body_is_refused_before_it_is_sent(served: Served) -> None:
             b"POST /api/extract HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 300000000\r\n\r\n"
         )
-        answer = sock.recv(4096)  # no byte of the 300 MB body was sent
-    assert answer.startswith(b"HTTP/1.1 413")
+        answer = b""
+        while chunk := sock.recv(4096):  # no byte of the 300 MB body was sent; waitress closes after answering
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413") and b"Content-Type: application/json" in head
+    assert json.loads(body) == {
+        "ok": False,
+        "error": "The request body is larger than the limit of 4096 bytes (GEOMAP_MAX_REQUEST_BYTES).",
+        "status": 413,
+    }
+
+
+@pytest.mark.slow
+def test_malformed_headers_are_refused_in_json_too(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    refusal = json.loads(body)
+    assert (refusal["ok"], refusal["status"]) == (False, 400) and "Content-Length" in refusal["error"]
 
 
 @pytest.mark.slow

@@ -250,3 +250,43 @@ def test_bad_weights_files_say_what_is_wrong(tmp_path: Path, content: str) -> No
 def test_an_unknown_ranker_name_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="weighted"):
         load_ranker(load_settings(ranker="no-such-ranker"))
+
+
+def _every_name(found: Found) -> bool:
+    """Every given name is a place on the caller's word."""
+    return True
+
+
+def test_a_given_name_the_gazetteer_lacks_is_put_beside_its_nearest_local_place(index: CompactPlaceIndex) -> None:
+    """A creek no gazetteer has is placed at the nearest city named around it, and says it is approximate."""
+    text = "Brazil sent aid. Floods cut off Quimbleford Creek, upstream of Santa Maria, California, on Monday."
+    found = _found(text, "Brazil", "Quimbleford Creek", "Santa Maria", "California")
+    mentions, _ = Resolver(index, index.lookup).resolve(text, found, place_unknown=_every_name)
+    creek = next(m for m in mentions if m.text == "Quimbleford Creek")
+    santa_maria = next(m for m in mentions if m.text == "Santa Maria")
+    assert creek.approximate and not santa_maria.approximate
+    assert creek.place == santa_maria.place and creek.place is not None and creek.place.country_code == "US"
+    assert creek.to_dict()["approximate"] is True and creek.alternatives == []
+    assert 0.0 < creek.confidence < santa_maria.confidence
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+
+
+def test_without_a_local_place_an_unknown_name_goes_to_the_focus_and_without_any_it_is_dropped(
+    index: CompactPlaceIndex,
+) -> None:
+    text = "Quimbleford is a village in Brazil."
+    found = _found(text, "Quimbleford", "Brazil")
+    mentions, _ = Resolver(index, index.lookup).resolve(text, found, place_unknown=_every_name)
+    assert [(m.text, m.place.name if m.place else None) for m in mentions] == [
+        ("Quimbleford", "Brazil"),
+        ("Brazil", "Brazil"),
+    ]
+    alone = "Quimbleford held its fair."
+    resolver = Resolver(index, index.lookup)
+    assert resolver.resolve(alone, _found(alone, "Quimbleford"), place_unknown=_every_name)[0] == []
+
+
+def test_unknown_names_are_dropped_unless_the_caller_says_they_are_places(index: CompactPlaceIndex) -> None:
+    text = "Floods cut off Quimbleford Creek, upstream of Santa Maria, California."
+    mentions, _ = Resolver(index, index.lookup).resolve(text, _found(text, "Quimbleford Creek", "Santa Maria"))
+    assert [m.text for m in mentions] == ["Santa Maria"]

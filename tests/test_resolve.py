@@ -152,3 +152,12 @@ def test_given_spans_are_resolved_with_the_places_the_rest_of_the_text_names(gp:
     assert [m.text for m in doc.mentions] == ["Santa Maria"]
     place = doc.mentions[0].place
     assert place is not None and (place.country_code, place.admin1_code) == ("US", "CA")
+
+
+def test_a_given_span_the_gazetteer_lacks_is_placed_near_its_neighbours_unless_asked_not_to(gp: Geoparser) -> None:
+    text = "The Quimbleford Creek bridge near Gainesville, Georgia, washed away."
+    spans = [(text.index(w), text.index(w) + len(w)) for w in ("Quimbleford Creek", "Gainesville")]
+    creek, gainesville = gp.resolve_spans(text, spans).mentions
+    assert creek.approximate and creek.place == gainesville.place
+    assert (gainesville.place.country_code, gainesville.place.admin1_code) == ("US", "GA")
+    assert [m.text for m in gp.resolve_spans(text, spans, place_unknown=False).mentions] == ["Gainesville"]

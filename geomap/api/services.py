@@ -91,10 +91,12 @@ class _SerialParser:
         with self._turn(texts):
             return list(self._parser.parse_many(texts, batch_size=batch_size))
 
-    def resolve_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> ParsedDocument:
+    def resolve_spans(
+        self, text: str, spans: Sequence[tuple[int, int]], *, place_unknown: bool = True
+    ) -> ParsedDocument:
         """``Geoparser.resolve_spans`` within the limits (places found by someone else's NER)."""
         with self._turn([text]):
-            return self._parser.resolve_spans(text, spans)
+            return self._parser.resolve_spans(text, spans, place_unknown=place_unknown)
 
     def parse_with_entities(self, text: str, labels: Collection[str]) -> tuple[ParsedDocument, list[Entity]]:
         """``Geoparser.parse`` and ``Geoparser.entities`` (people, organisations) in one turn within the limits."""

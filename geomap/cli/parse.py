@@ -62,7 +62,7 @@ def place_record(m: Mention, *, explain: bool = False) -> dict[str, Any]:
         "name": m.text,
         "lat": p.lat if p else None,
         "lon": p.lon if p else None,
-        "geonameid": p.geonameid if p else None,
+        "geonameid": p.geonameid if p and not m.approximate else None,  # an anchor's id is not the name's
         "kind": p.kind if p else None,
         "country": p.country_code if p else None,
         "confidence": round(m.confidence, 4),
@@ -70,6 +70,7 @@ def place_record(m: Mention, *, explain: bool = False) -> dict[str, Any]:
         "place_id": p.id if p else None,
         "place_name": p.name if p else None,
         "mention": m.kind,
+        "approximate": m.approximate,
     }
     if explain:
         rec["alternatives"] = [

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from ..gazetteer import PlaceIndex, normalise
 from ..models import Candidate, FocusPlace, Mention, Place
 from ..recognise.spans import Found
+from .anchor import APPROXIMATE_CONFIDENCE, LOCAL_KINDS, anchor
 from .candidates import candidates_for
 from .confidence import ConfidenceModel, softmax_share
 from .context import Context, build_context, level, region_key
@@ -95,16 +96,28 @@ class Resolver:
         return self.confidence.probability(ordered)
 
     def resolve(
-        self, text: str, found: Sequence[Found], *, evidence: Sequence[Found] = ()
+        self,
+        text: str,
+        found: Sequence[Found],
+        *,
+        evidence: Sequence[Found] = (),
+        place_unknown: Callable[[Found], bool] | None = None,
     ) -> tuple[list[Mention], dict[str, list[FocusPlace]]]:
         """Mentions (names with no candidate dropped) and the focus of one text.
 
         ``evidence``: other names found in the text (not overlapping ``found``), resolved alongside as
-        context ("Santa Maria ... in Santa Barbara County") but not returned.
+        context ("Santa Maria ... in Santa Barbara County") but not returned. ``place_unknown``: which
+        ``found`` names are places on the caller's word, so that one with no candidate is not dropped but
+        put beside its neighbours (``resolve.anchor``), marked ``approximate``.
         """
         asked = {(f.start, f.end) for f in found}
         every = sorted([*found, *evidence], key=lambda f: (f.start, f.end))
         cands_all = [candidates_for(f, self.lookup) for f in every]
+        unknown = [
+            f
+            for f, c in zip(every, cands_all)
+            if not c and (f.start, f.end) in asked and place_unknown is not None and place_unknown(f)
+        ]
         pairs = [(f, c) for f, c in zip(every, cands_all) if c]
         every = [f for f, _ in pairs]
         cands_all = [c for _, c in pairs]
@@ -146,6 +159,9 @@ class Resolver:
                 )
             )
         focus = document_focus(mentions, self.gazetteer.country, self.gazetteer.admin1)
+        if unknown:
+            local = [(f.start, c.place) for f, c in zip(every, best) if c is not None and c.place.kind in LOCAL_KINDS]
+            mentions = sorted([*mentions, *_anchored(text, unknown, local, focus)], key=lambda m: m.start)
         return mentions, focus
 
     def _pass(
@@ -217,6 +233,29 @@ class Resolver:
                 cands_all[i].sort(key=lambda c: -c.score)
             else:
                 self._rank_one(i, cands_all, ctx, mine, qualifier_place)
+
+
+def _anchored(
+    text: str, unknown: Sequence[Found], local: Sequence[tuple[int, Place]], focus: dict[str, list[FocusPlace]]
+) -> list[Mention]:
+    """Approximate mentions of the given names the gazetteer does not know, each at its anchor."""
+    out = []
+    for f in unknown:
+        place = anchor(f.start, local, focus)
+        if place is not None:
+            out.append(
+                Mention(
+                    start=f.start,
+                    end=f.end,
+                    text=f.text,
+                    snippet=snippet(text, f.sentence, f.start, f.end),
+                    place=place,
+                    confidence=APPROXIMATE_CONFIDENCE,
+                    kind=f.kind,
+                    approximate=True,
+                )
+            )
+    return out
 
 
 def _groups(found: Sequence[Found], ctx: Context, qualifier_place: dict[int, Place]) -> dict[Group, list[int]]:

@@ -12,12 +12,13 @@ character are refused before any view sees them.
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, jsonify, render_template, request
+from flask import Flask, Request, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..api.cliff import error_body as cliff_error_body
 from ..api.cliff import is_cliff_path
 from ..errors import GeomapError
+from .refusals import body_limit_message
 
 __all__ = ["register_error_handlers", "error_response", "server_message", "wants_json"]
 
@@ -68,10 +69,7 @@ def server_message(status: int) -> str:
 def _http_message(exc: HTTPException) -> str:
     status = exc.code or 500
     if status == 413:
-        from flask import current_app
-
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        return f"The request body is larger than the limit of {limit} bytes (GEOMAP_MAX_REQUEST_BYTES)."
+        return body_limit_message(current_app.config.get("MAX_CONTENT_LENGTH"))
     if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
         allowed = ", ".join(sorted(exc.valid_methods))  # type: ignore[attr-defined]
         return f"Method {request.method} is not allowed on {request.path}; use {allowed}."

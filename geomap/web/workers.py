@@ -100,21 +100,24 @@ def run_waitress(app: WSGIApplication, sock: socket.socket, threads: int, *, lim
       and more throughput. 256 KiB stays under waitress's 1 MiB spill-to-disk
       threshold; larger bodies are still sent as they are produced.
     """
-    from waitress import serve
+    from waitress import create_server
     from waitress.adjustments import Adjustments
+
+    from .refusals import JsonRefusalChannel
 
     tuning = {"send_bytes": _SEND_BYTES} if hasattr(Adjustments, "send_bytes") else {}  # deprecated upstream
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _raise_exit)
-    serve(
+    server = create_server(
         app,
         sockets=[sock],
         threads=threads,
         ident="geomap",
-        _quiet=True,
         **waitress_limits(limits or Settings()),
         **tuning,
     )
+    server.channel_class = JsonRefusalChannel  # waitress's own refusals (413 before the body) in JSON
+    server.run()
 
 
 def _raise_exit(signum: int, frame: object) -> None:

@@ -157,7 +157,7 @@ def parse_json() -> Response:
     nlp, demonyms = read_nlp_json(values), read_demonyms(values)
     svc = services()
     if nlp.places:
-        parsed = svc.parser.resolve_spans(nlp.text, nlp.places)
+        parsed = svc.parser.resolve_spans(nlp.text, nlp.places, place_unknown=False)
     else:
         parsed = ParsedDocument(text=nlp.text, mentions=[], focus=_NO_FOCUS)
     starts, ids = [s for s, _ in nlp.sentences], [sid for _, sid in nlp.sentences]
