@@ -51,7 +51,7 @@ ISSUE_NAMES = [
     ("Pakistan", 30.0, 70.0),
     ("Zaporizhzhia", 47.8388, 35.1396),
     ("Kharkiv", 49.9935, 36.2304),
-    ("Mediterranean Sea", 35.0, 18.0),
+    ("Mediterranean Sea", 35.0, 20.0),  # GeoNames 363196 (features.csv gives seas their GeoNames points)
     ("United States", 39.76, -98.5),
     ("Canada", 60.0, -95.0),
     ("Russia", 60.0, 100.0),
@@ -102,7 +102,7 @@ OTHER_NAMES = [
     ("Caspian Sea", 41.7, 50.6),
     ("Red Sea", 20.3, 38.5),
     ("Persian Gulf", 26.9, 51.2),
-    ("South China Sea", 12.0, 113.0),
+    ("South China Sea", 14.64735, 115.63737),  # GeoNames 12218168, likewise
     ("Taiwan Strait", 24.5, 119.5),
     ("West Bank", 31.95, 35.3),
     ("Kashmir", 34.3, 75.5),
@@ -412,6 +412,8 @@ def test_places_are_shown_by_their_english_name(
         ("Sangamon County", "geomap:us-county-17167", 4249472),  # US county: state + FIPS county code
         ("Dorset", "geomap:iso-GB-DOR", 2651079),  # ISO second-level area
         ("Black Sea", "gn:630673", 630673),
+        ("Sea of Azov", "geomap:sea-of-azov", 713066),  # features.csv, GeoNames no-country.txt; place id unchanged
+        ("Hải Dương", "geomap:iso-VN-61", 1905686),  # admin_ids.csv, GeoNames admin1CodesASCII.txt
     ],
 )
 def test_regions_counties_and_seas_carry_their_geonames_id(
@@ -458,5 +460,5 @@ def test_every_own_feature_is_indexed_under_its_name(gaz: PlaceIndex) -> None:
     rows = list(csv.DictReader(lines))
     assert len(rows) >= 200
     for row in rows:
-        pid = f"gn:{row['geonameid']}" if row["geonameid"] else f"geomap:{row['id']}"
+        pid = row["id"] if row["id"].startswith("gn:") else f"geomap:{row['id']}"  # an id found later: same pid
         assert pid in {c.place.id for c in gaz.lookup(row["name"])}, row["name"]

@@ -45,7 +45,7 @@ __all__ = [
 
 FORMAT_VERSION = 4  # 4: records carry native_name
 INDEX_FILE = "index.pickle"
-DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv", "english_names.csv")
+DATA_FILES = ("features.csv", "country_points.csv", "primary_names.csv", "english_names.csv", "admin_ids.csv")
 BUILD_CODE = ("sources.py", "regions.py", "builder.py", "normalise.py", "records.py", "geonames.py", "admin_ids.py")
 # Short keys that are real names for countries, US states and the EU rather than noise.
 SHORT_KEEP = {"us", "uk", "eu"}
@@ -316,8 +316,9 @@ def build_index(directory: Path, *, quiet: bool = False, min_population: int = 0
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tqdm(total=5, desc="building place index", disable=quiet, unit="step") as progress:
+            stamp = expected_stamp(directory)  # before reading: a file changed mid-build must not look built
             data = _build(directory, progress, min_population)
-            data.update(expected_stamp(directory))
+            data.update(stamp)
             data["min_population"] = min_population
             data["built"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             data["build_seconds"] = round(time.perf_counter() - started, 1)

@@ -33,6 +33,7 @@ __all__ = [
     "primary_names",
     "english_names",
     "data_file_text",
+    "data_file_rows",
     "reverse_geocode_rows",
 ]
 
@@ -113,7 +114,8 @@ def data_file_text(name: str) -> str:
     return (importlib.resources.files("geomap.data") / name).read_text("utf-8")
 
 
-def _csv_rows(name: str) -> list[dict[str, str]]:
+def data_file_rows(name: str) -> list[dict[str, str]]:
+    """Rows of one of geomap's own CSV data files (header row first; ``#`` lines are comments)."""
     lines = [ln for ln in data_file_text(name).splitlines() if ln.strip() and not ln.startswith("#")]
     return list(csv.DictReader(lines))
 
@@ -128,7 +130,7 @@ def read_countries(capitals: Mapping[str, tuple[float, float]]) -> Iterator[RawR
     ``capitals`` (country code -> point of its capital, from ``capital_points``) places the
     countries neither package gives a point for.
     """
-    points = {r["iso"]: (float(r["lat"]), float(r["lon"])) for r in _csv_rows("country_points.csv")}
+    points = {r["iso"]: (float(r["lat"]), float(r["lon"])) for r in data_file_rows("country_points.csv")}
     info: dict[str, dict] = {}
     for folder in ("data", "data_no_iso"):
         base = importlib.resources.files("countryinfo") / folder
@@ -273,19 +275,19 @@ _FEATURE_CLASS = {"water": "H", "region": "L", "landmark": "S", "continent": "L"
 def primary_names() -> dict[str, list[str]]:
     """Extra primary names by place id (``geomap/data/primary_names.csv``): "New York" for NYC."""
     out: dict[str, list[str]] = defaultdict(list)
-    for r in _csv_rows("primary_names.csv"):
+    for r in data_file_rows("primary_names.csv"):
         out[r["id"]].append(r["name"])
     return out
 
 
 def english_names() -> dict[str, str]:
     """The name each listed place is shown by (``geomap/data/english_names.csv``): "Avdiivka" for Avdiyivka."""
-    return {r["id"]: r["name"] for r in _csv_rows("english_names.csv")}
+    return {r["id"]: r["name"] for r in data_file_rows("english_names.csv")}
 
 
 def read_features() -> Iterator[RawRecord]:
     """geomap's own seas, regions and landmarks (``geomap/data/features.csv``)."""
-    for r in _csv_rows("features.csv"):
+    for r in data_file_rows("features.csv"):
         gid = int(r["geonameid"]) if r.get("geonameid") else None
         fclass, _, fcode = (r.get("feature_code") or "").rpartition(".")  # "A.PCLH": class given too
         yield RawRecord(
