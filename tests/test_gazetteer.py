@@ -139,6 +139,14 @@ def test_kind_of_top_candidate(gaz: PlaceIndex, name: str, kind: str) -> None:
     assert gaz.lookup(name)[0].place.kind == kind
 
 
+def test_a_regions_english_name_that_a_big_city_has_elsewhere_stays_an_alternate(gaz: PlaceIndex) -> None:
+    """ISO gives Colón, Honduras the English name "Columbus"; a bare "Columbus" means Columbus, Ohio."""
+    top = gaz.lookup("Columbus")[0]
+    assert (top.place.kind, top.place.country_code, top.place.admin1_code) == ("city", "US", "OH")
+    colon = next(c for c in gaz.lookup("Columbus") if c.place.country_code == "HN")
+    assert colon.place.kind == "admin1" and not colon.primary
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [

@@ -110,6 +110,11 @@ def test_abbreviations_qualifiers_and_hyphenated_pairs(gp: Geoparser) -> None:
     assert got["UAE"][1] == "AE" and got["DRC"][1] == "CD"
 
 
+def test_short_forms_of_places_in_posts_and_headlines(gp: Geoparser) -> None:
+    doc = gp.parse("Big storm hitting NYC and Philly tonight; N. Ireland braces too.")
+    assert _names(doc) == [("NYC", "New York City"), ("Philly", "Philadelphia"), ("N. Ireland", "Northern Ireland")]
+
+
 def test_a_leading_the_is_not_part_of_the_name_unless_the_place_says_so(gp: Geoparser) -> None:
     doc = gp.parse("The EU met in Brussels. The Hague waits.")
     assert [(m.text, m.place.name) for m in doc.mentions] == [

@@ -32,6 +32,8 @@ _CITY_WORDS = frozenset({"city", "municipality"})
 _CITY_TYPE = re.compile(r"city|capital|municipal|metropolitan|town", re.IGNORECASE)
 _OBLAST = re.compile(r"\boblast'?$", re.IGNORECASE)  # "Donetska oblast", "Belgorodskaja oblast'"
 _COUNTY_WORDS = (" County", " Parish", " Borough", " Census Area", " Municipality", " City and Borough")
+_ANYWHERE = "*"  # in place of a country code: the names of big cities anywhere (see read_regions)
+_BIG_CITY = 500_000  # a city this large owns its name: no region elsewhere takes it as its English name
 
 
 def geonames_admin1_names(cities: list[RawRecord], rows: list[dict]) -> dict[tuple[str, str], str]:
@@ -94,6 +96,10 @@ def read_regions(cities: list[RawRecord], admin1_names: dict[tuple[str, str], st
         for c in cities
         if (c.get("population") or 0) >= 100_000
         for n in c.get("alternates", [])
+    }
+    # Nor the name of a big city anywhere: "Columbus" is ISO's English name of Colón, Honduras.
+    towns |= {
+        (_ANYWHERE, normalise(n)) for c in cities if (c.get("population") or 0) >= _BIG_CITY for n in c.get("names", [])
     }
     for cc, subs in iso.items():
         clean = {
@@ -207,7 +213,7 @@ def _english_name(cc: str, s: dict, towns: set[tuple[str, str]]) -> tuple[str, l
     if english and _OBLAST.search(s["name"]):
         shown = f"{english[0]} Oblast"  # "Donetska oblast" -> "Donetsk Oblast", as the English press writes it
         return shown, [shown], english
-    if english and (cc, normalise(english[0])) not in towns:
+    if english and not {(cc, normalise(english[0])), (_ANYWHERE, normalise(english[0]))} & towns:
         return s["name"], english[:1], english[1:]
     return s["name"], [], english
 
