@@ -167,3 +167,18 @@ def test_a_city_of_millions_by_its_own_name_beats_a_town_that_lists_it_as_anothe
     """Tīrān, a town near Isfahan, lists "Tehran" among its names; near Isfahan in the text, it still is not meant."""
     doc = gp.parse("Protests spread across Tehran and Isfahan.")
     assert (_place(doc, "Tehran").geonameid, _place(doc, "Isfahan").geonameid) == (112931, 418863)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("Police in St. Louis said the road reopened.", "St. Louis", ("city", "US")),  # not Saint-Louis, Senegal
+        ("Portland officials met on Monday.", "Portland", ("city", "US")),  # not a parish of Jamaica
+        ("Quebec will hold a referendum.", "Quebec", ("admin1", "CA")),  # the province, not Quebec City
+    ],
+)
+def test_a_region_named_after_its_seat_or_dwarfed_by_a_city_gives_way(
+    gp: Geoparser, text: str, name: str, expected: tuple[str, str]
+) -> None:
+    place = _place(gp.parse(text), name)
+    assert (place.kind, place.country_code) == expected

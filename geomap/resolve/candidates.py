@@ -16,6 +16,8 @@ MAX_CANDIDATES = 25
 AREA_KINDS = frozenset({"country", "continent", "admin1", "region"})
 _NAMED_AREAS = frozenset({"country", "admin1", "continent"})
 METROPOLIS = 1_000_000
+SEAT_SHARE = 2  # a region whose same-named city holds at least 1/SEAT_SHARE of its people is named after it
+OUTWEIGHED = 10  # a region gives way to a same-named city this many times more populous
 
 
 def candidates_for(found: Found, lookup: Lookup) -> list[Candidate]:
@@ -34,24 +36,37 @@ def candidates_for(found: Found, lookup: Lookup) -> list[Candidate]:
         # "Tehran" is a city of millions by its own name; a town that merely lists it among its other
         # names (Tīrān) is never what a text means by it, however near the text's other places it lies.
         out = [c for c in out if c.primary or c.place.kind != "city" or _metropolis(c.place)]
-    if found.kind != "demonym" and any(c.primary and c.place.kind in _NAMED_AREAS for c in out):
+    _mark_seats(out)
+    if found.kind != "demonym" and any(
+        c.primary and c.place.kind in _NAMED_AREAS and not c.features.get("seat") for c in out
+    ):
         # A bare country or state name usually means the area (or a metropolis of that name:
         # Washington, New York), not a small town that shares it ("California, Pennsylvania").
         for c in out:
             if c.place.kind not in AREA_KINDS and c.place.kind != "water" and not _metropolis(c.place):
                 c.features["shadowed"] = 1.0
-    _mark_seats(out)
     return out
 
 
 def _mark_seats(cands: list[Candidate]) -> None:
-    """Flag regions found only under another name of a city inside them ("Mecca" for Makkah province).
+    """Flag regions whose name means a city first.
 
-    Regions are often named after their seat; the bare name then means the city.
+    Regions are often named after their seat; the bare name then means the city: a region found
+    only under another name of a city inside it ("Mecca" for Makkah province), or one whose seat
+    of the same name holds most of its people (Saint-Louis, Senegal). And a district of a few
+    villages gives way to a city of its name many times its size elsewhere (Saint Louis,
+    Seychelles, for St. Louis, Missouri).
     """
-    cities = {(c.place.country_code, c.place.admin1_code) for c in cands if c.place.kind == "city"}
+    cities = [c.place for c in cands if c.place.kind == "city"]
+    inside = {(p.country_code, p.admin1_code): p.population for p in cities}
+    biggest = max((p.population for p in cities), default=0)
     for c in cands:
-        if c.place.kind == "admin1" and not c.primary and (c.place.country_code, c.place.admin1_code) in cities:
+        p = c.place
+        if p.kind != "admin1":
+            continue
+        seat = inside.get((p.country_code, p.admin1_code))
+        named_after_seat = seat is not None and (not c.primary or seat * SEAT_SHARE >= p.population)
+        if named_after_seat or biggest >= OUTWEIGHED * max(p.population, 1):
             c.features["seat"] = 1.0
 
 

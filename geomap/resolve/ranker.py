@@ -20,8 +20,11 @@ Features (each 0..1 unless noted), all visible in ``Candidate.features`` and
 - ``near``: closeness to the other places already resolved (spatial minimality);
 - ``shadowed``: the name is also the primary name of a country or first-level region, and
   this candidate is a town sharing it (negative weight);
-- ``seat``: the candidate is a region matched only by another name of its seat city, which is
-  also a candidate ("Mecca": the city, not Makkah province; negative weight);
+- ``seat``: the candidate is a region whose name means a city first: matched only by another
+  name of its seat ("Mecca": the city, not Makkah province), named after a seat that holds at
+  least half its people (Saint-Louis, Senegal), or a district dwarfed tenfold by a city of its
+  name elsewhere (Saint Louis, Seychelles, beside St. Louis, Missouri); such a region does not
+  shadow towns of its name either (negative weight);
 - ``qualifies``: the name qualifies the one before it and the candidate contains one of that
   name's places ("Atlanta, Georgia": the US state, which contains an Atlanta);
 - ``typed``: the words around the name give its kind ("Washington state", "the province of Ontario");
