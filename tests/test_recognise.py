@@ -115,6 +115,14 @@ def test_short_forms_of_places_in_posts_and_headlines(gp: Geoparser) -> None:
     assert _names(doc) == [("NYC", "New York City"), ("Philly", "Philadelphia"), ("N. Ireland", "Northern Ireland")]
 
 
+def test_a_demonym_before_a_region_word_and_a_bare_generic_word_are_not_other_places(gp: Geoparser) -> None:
+    """Not "Canadian County" (Oklahoma) for "Canadian province", nor Temotu (ISO's "Island") for "Island"."""
+    doc = gp.parse("Victoria is the capital of the Canadian province of British Columbia, on Vancouver Island.")
+    got = _names(doc)
+    assert ("Canadian", "Canada") in got and ("British Columbia", "British Columbia") in got
+    assert all(name not in {"Canadian County", "Temotu"} for _, name in got)
+
+
 def test_a_leading_the_is_not_part_of_the_name_unless_the_place_says_so(gp: Geoparser) -> None:
     doc = gp.parse("The EU met in Brussels. The Hague waits.")
     assert [(m.text, m.place.name) for m in doc.mentions] == [

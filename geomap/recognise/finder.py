@@ -107,6 +107,9 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
         surface = text[start : words[j - 1][0] + len(_clean(last, lexicon))]
         if j - i > 1 and not surface[-1:].isalnum() and not surface.endswith("."):
             continue
+        head, _, last = surface.rpartition(" ")
+        if head in lexicon.demonyms and last.lower() in REGION_SUFFIXES:
+            continue  # "the Canadian province of ...": the demonym, not a "Canadian County"
         ref = lexicon.demonyms.get(surface)
         if ref is not None:
             return Found(
