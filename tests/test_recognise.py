@@ -85,10 +85,24 @@ def test_demonyms_are_flagged_and_resolved_to_their_country(gp: Geoparser) -> No
         # Surnames that are first-level regions elsewhere (Nelson, New Zealand; Flores, Uruguay).
         "Officer Tom Nelson responded. He could hear the music from a couple of houses away, Nelson said.",
         "Mike Mauro, Flores' stepfather, said Maria Flores was missing. Flores was 19.",
+        # Names that speak are people's (Petrova, Romania; Ristiina, Finland, also "Kristina").
+        "\u201cIt matters,\u201d Petrova said. \u201cWe were in shock,\u201d Kristina recalled.",
+        # Feast days and foundations are not places (Saint Patrick, Dominica; Bełk, Poland).
+        "Safety stressed on St. Patrick's Day. The Belk Foundation gave $5,000.",
     ],
 )
 def test_person_names_and_common_words_are_not_places(gp: Geoparser, text: str) -> None:
     assert _names(gp.parse(text)) == []
+
+
+def test_a_place_that_speaks_for_its_government_or_is_put_somewhere_still_is_one(gp: Geoparser) -> None:
+    for text, name in (
+        ("Moscow said on Monday it would respond.", "Moscow"),
+        ("Texas said it would sue.", "Texas"),
+        ("A spokesman for the city of Sevierville said the pool was closed.", "Sevierville"),
+        ("The U.S. says all of the donors have recovered.", "U.S."),
+    ):
+        assert [m.text for m in gp.parse(text).mentions] == [name], text
 
 
 def test_a_place_before_an_officials_title_is_a_place(gp: Geoparser) -> None:

@@ -38,8 +38,9 @@ _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 _ORG_HEAD = re.compile(
     r"\s+(?:Mail|Post|Times|Herald|Tribune|Journal|Gazette|Telegraph|Chronicle|Courier|Observer|Guardian|"
     r"Independent|Express|Examiner|Inquirer|Register|Dispatch|Daily|News|Airlines|Airways|Instruments|Motors|Bank|"
-    r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers|"
+    r"Group|Inc|Corp|Ltd|FC|United|Rangers|Raiders|Giants|Yankees|Lakers|Foundation|"
     r"[Vv]irus|[Ff]ever|[Ff]lu|[Ii]nfluenza|[Dd]isease|[Ee]bolavirus|[Ee]ncephalitis)\b"
+    r"|['\u2019]s[ \t]+(?:Day|Eve)\b"  # a feast day: "St. Patrick's Day", "St. George's Day"
 )
 _QUALIFIER_KINDS = frozenset({"admin1", "country"})  # what "Greer, South Carolina" needs after the comma
 _NO, _MAYBE, _YES = 0, 1, 2
@@ -63,6 +64,7 @@ _PERSON_NEXT = re.compile(
     r"(?:['\u2019]s?[ \t]+[a-z]|,?[ \t]+(?:said|says|told|added|explained|wrote|asked|noted|recalled|admitted)\b)"
 )
 _CAPITALISED_PREV = re.compile(r"[A-Z][\w.]*[ \t]*$")
+_SPEAKS_NEXT = re.compile(r"[ \t]+(?:said|says|told|added|explained|wrote|asked|noted|recalled|admitted)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +195,8 @@ class Recogniser:
             cands = self.lookup(piece)
             if piece.lower() in self.lexicon.stopnames and not self.policy.sure_kind(cands):
                 continue  # "March", "Lincoln": NER's place reading of a stop-listed word needs a country or state
+            if self._speaks(text, start, start + len(piece), cands):
+                continue
             if cands:
                 yield Found(start, start + len(piece), piece, "ner", label=ent.label, candidates=cands)
 
@@ -205,6 +209,8 @@ class Recogniser:
             return _YES
         if f.kind == "demonym":
             return _NO if ent is not None and ent.label == "PERSON" else _YES
+        if self._speaks(text, f.start, f.end, f.candidates):
+            return _NO
         key = f.text.lower()
         if key in self.lexicon.stopnames or (len(f.text.split()) == 1 and key in lowered):
             return _NO
@@ -228,6 +234,13 @@ class Recogniser:
         if ent is not None or policy.strong(f.candidates, policy.sure_population) or self._locative(text, f):
             return _YES
         return _MAYBE
+
+    def _speaks(self, text: str, start: int, end: int, cands: Sequence[Candidate]) -> bool:
+        """A name that "said" or "told" is a person's ("Petrova said"), unless it is a place that may
+        speak for its government (Moscow, Texas, Ukraine) or the text just put it somewhere ("in X")."""
+        if not _SPEAKS_NEXT.match(text, end) or self.policy.sure(cands) or self.policy.sure_kind(cands):
+            return False
+        return _LOCATIVE.search(text, max(0, start - self.policy.locative_chars), start) is None
 
     def _locative(self, text: str, f: Found) -> bool:
         return _LOCATIVE.search(text, max(0, f.start - self.policy.locative_chars), f.start) is not None
