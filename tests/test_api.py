@@ -211,7 +211,7 @@ def test_map_data_is_lean_geojson(client: FlaskClient) -> None:
     body = client.get("/api/map?country=UA").get_json()
     assert body["total"] == 2 and body["truncated"] is False
     props = body["features"][0]["properties"]
-    assert set(props) == {"id", "name", "kind", "country_code", "admin1_name", "mentions", "articles"}
+    assert set(props) == {"id", "name", "native_name", "kind", "country_code", "admin1_name", "mentions", "articles"}
     assert client.get("/api/map?limit=1").get_json()["truncated"] is True
 
 
