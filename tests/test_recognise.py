@@ -105,6 +105,16 @@ def test_a_place_that_speaks_for_its_government_or_is_put_somewhere_still_is_one
         assert [m.text for m in gp.parse(text).mentions] == [name], text
 
 
+def test_a_place_after_a_compass_word_is_found_inside_a_longer_name(gp: Geoparser) -> None:
+    for text, name, place in (
+        ("He moved the school from Northwest D.C. to Penn Quarter.", "D.C.", "Washington"),
+        ("The East Texas Environmental Concerns Organization meets Monday.", "Texas", "Texas"),
+        ("That is too low, say Metro Vancouver officials.", "Vancouver", "Vancouver"),
+        ("said the head of the Spina Bifida Association of Western Pennsylvania.", "Pennsylvania", "Pennsylvania"),
+    ):
+        assert _names(gp.parse(text)) == [(name, place)], text
+
+
 def test_a_place_before_an_officials_title_is_a_place(gp: Geoparser) -> None:
     # NER reads each of these as one person's name; the title says the first words are a place.
     for text, name in (

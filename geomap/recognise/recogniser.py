@@ -64,6 +64,11 @@ _PERSON_NEXT = re.compile(
     r"(?:['\u2019]s?[ \t]+[a-z]|,?[ \t]+(?:said|says|told|added|explained|wrote|asked|noted|recalled|admitted)\b)"
 )
 _CAPITALISED_PREV = re.compile(r"[A-Z][\w.]*[ \t]*$")
+# A word that names part of a place before its name: "East Texas", "Northwest D.C.", "Metro Vancouver".
+_COMPASS_TAIL = re.compile(
+    r"(?:North|South|East|West|Northeast|Northwest|Southeast|Southwest|Northern|Southern|Eastern|Western|"
+    r"Central|Upper|Lower|Greater|Metro|Metropolitan)[ \t]+$"
+)
 _SPEAKS_NEXT = re.compile(r"[ \t]+(?:said|says|told|added|explained|wrote|asked|noted|recalled|admitted)\b")
 
 
@@ -158,6 +163,8 @@ class Recogniser:
                 # Part of a longer place name the gazetteer does not know ("Flat Creek", "Lake Lanier").
                 edge = f.start == cover.start or f.end == cover.end
                 strong = self.policy.strong(f.candidates, self.policy.sure_population)
+                if _compass_part(f, cover, text):
+                    strong = strong or f.source == "abbreviation" or self.policy.sure_kind(f.candidates)
                 verdict = min(verdict, _YES if edge and strong else _NO)
             if verdict == _YES:
                 out.append(f)
@@ -267,12 +274,18 @@ class Recogniser:
 
 
 def _place_inside_org(f: Found, ent: Entity, text: str) -> bool:
-    """A place opening an organisation name or after 'of' or a hyphen.
+    """A place opening an organisation name or after 'of' or a hyphen, maybe after a compass word.
 
-    'Ohio Department of Development', 'University of Georgia', 'D-Charleston'.
+    'Ohio Department of Development', 'University of Georgia', 'D-Charleston', 'East Texas
+    Environmental Concerns Organization', 'Spina Bifida Association of Western Pennsylvania'.
     """
-    before = text[ent.start : f.start]
+    before = _COMPASS_TAIL.sub("", text[ent.start : f.start])
     return _LEADING.sub("", before).strip() == "" or before.rstrip().endswith((" of", "-"))
+
+
+def _compass_part(f: Found, ent: Entity, text: str) -> bool:
+    """The entity is the name with a compass word before it: 'Northwest D.C.', 'Metro Vancouver', 'East Texas'."""
+    return f.end == ent.end and _COMPASS_TAIL.fullmatch(text, ent.start, f.start) is not None
 
 
 def _covering(f: Found, ents: Sequence[Entity], starts: Sequence[int]) -> Entity | None:
