@@ -89,6 +89,8 @@ def test_demonyms_are_flagged_and_resolved_to_their_country(gp: Geoparser) -> No
         "\u201cIt matters,\u201d Petrova said. \u201cWe were in shock,\u201d Kristina recalled.",
         # Feast days and foundations are not places (Saint Patrick, Dominica; Bełk, Poland).
         "Safety stressed on St. Patrick's Day. The Belk Foundation gave $5,000.",
+        # An era is not British Columbia; a trailer lot, a charity's villages and a dairy are no places.
+        "It was built between 250 and 100 B.C. She lives at Lot No. 7. SOS Children's Villages and Mountain Dairy.",
     ],
 )
 def test_person_names_and_common_words_are_not_places(gp: Geoparser, text: str) -> None:
@@ -103,6 +105,10 @@ def test_a_place_that_speaks_for_its_government_or_is_put_somewhere_still_is_one
         ("The U.S. says all of the donors have recovered.", "U.S."),
     ):
         assert [m.text for m in gp.parse(text).mentions] == [name], text
+
+
+def test_a_modern_year_before_bc_leaves_british_columbia(gp: Geoparser) -> None:
+    assert _names(gp.parse("The 2017 B.C. election was close.")) == [("B.C.", "British Columbia")]
 
 
 def test_a_place_after_a_compass_word_is_found_inside_a_longer_name(gp: Geoparser) -> None:

@@ -95,6 +95,13 @@ def find_candidates(text: str, lookup: Lookup, lexicon: Lexicon, qualifiers: re.
     return found
 
 
+_ERAS = frozenset({"B.C."})  # abbreviations of places that are also an era's
+_YEAR_CHARS = 12  # how far back a year before an era is looked for
+# A year of an era: at most three digits or with a thousands comma ("250 B.C.", "3,000 B.C."); a
+# modern year stays a place's ("the 2017 B.C. election").
+_YEAR_BEFORE = re.compile(r"\b(?:\d{1,3}|\d{1,3},\d{3})s?\s*$")
+
+
 def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, lexicon: Lexicon) -> Found | None:
     """The longest demonym, abbreviation or gazetteer name starting at word ``i``."""
     if not words[i][1][:1].isupper():
@@ -116,6 +123,8 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
                 start, start + len(surface), surface, "demonym", kind="demonym", lookup=ref.place, country=ref.country
             )
         ref = lexicon.abbreviations.get(surface)
+        if surface in _ERAS and _YEAR_BEFORE.search(text, max(0, start - _YEAR_CHARS), start):
+            continue  # "250 B.C.": an era, not British Columbia
         if ref is not None:
             if ref.context == "any":
                 return Found(
