@@ -16,7 +16,7 @@ from ..models import Candidate
 from .lexicon import Lexicon
 from .spans import Found
 
-__all__ = ["find_candidates", "sentence_bounds", "DATELINE", "MAX_NGRAM"]
+__all__ = ["find_candidates", "sentence_bounds", "is_era", "DATELINE", "MAX_NGRAM"]
 
 Lookup = Callable[[str], list[Candidate]]
 
@@ -102,6 +102,11 @@ _YEAR_CHARS = 12  # how far back a year before an era is looked for
 _YEAR_BEFORE = re.compile(r"\b(?:\d{1,3}|\d{1,3},\d{3})s?\s*$")
 
 
+def is_era(text: str, start: int, surface: str) -> bool:
+    """True for an era's abbreviation after a year ("250 B.C."), which is no place (British Columbia)."""
+    return surface in _ERAS and _YEAR_BEFORE.search(text, max(0, start - _YEAR_CHARS), start) is not None
+
+
 def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, lexicon: Lexicon) -> Found | None:
     """The longest demonym, abbreviation or gazetteer name starting at word ``i``."""
     if not words[i][1][:1].isupper():
@@ -123,7 +128,7 @@ def _match_at(text: str, words: list[tuple[int, str]], i: int, lookup: Lookup, l
                 start, start + len(surface), surface, "demonym", kind="demonym", lookup=ref.place, country=ref.country
             )
         ref = lexicon.abbreviations.get(surface)
-        if surface in _ERAS and _YEAR_BEFORE.search(text, max(0, start - _YEAR_CHARS), start):
+        if is_era(text, start, surface):
             continue  # "250 B.C.": an era, not British Columbia
         if ref is not None:
             if ref.context == "any":

@@ -22,7 +22,7 @@ from itertools import pairwise
 from ..errors import InputError
 from ..models import Candidate
 from ..parallel import batched
-from .finder import DATELINE, DATELINE_WINDOW, find_candidates, qualifier_pattern, sentence_bounds
+from .finder import DATELINE, DATELINE_WINDOW, find_candidates, is_era, qualifier_pattern, sentence_bounds
 from .lexicon import Lexicon, get_lexicon
 from .model import ENTITY_LABELS, NerModel
 from .policy import DEFAULT_POLICY, SURE_KINDS, RecognitionPolicy
@@ -194,6 +194,8 @@ class Recogniser:
             if not piece or piece in self.lexicon.demonyms or _ORG_HEAD.match(text, start + len(piece)):
                 continue
             ref = self.lexicon.abbreviations.get(piece)
+            if ref is not None and is_era(text, start, piece):
+                continue
             if ref is not None:
                 yield Found(
                     start, start + len(piece), piece, "ner", label=ent.label, lookup=ref.place, country=ref.country
