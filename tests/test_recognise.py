@@ -107,6 +107,11 @@ def test_a_place_that_speaks_for_its_government_or_is_put_somewhere_still_is_one
         assert [m.text for m in gp.parse(text).mentions] == [name], text
 
 
+def test_a_camel_case_hashtag_names_its_place(gp: Geoparser) -> None:
+    doc = gp.parse("Fireworks over #NewYork and #HongKong tonight, stay safe #Kyiv #BlackLivesMatter")
+    assert _names(doc) == [("NewYork", "New York City"), ("HongKong", "Hong Kong"), ("Kyiv", "Kyiv")]
+
+
 def test_a_modern_year_before_bc_leaves_british_columbia(gp: Geoparser) -> None:
     assert _names(gp.parse("The 2017 B.C. election was close.")) == [("B.C.", "British Columbia")]
 

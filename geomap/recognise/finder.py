@@ -63,6 +63,10 @@ DATELINE_WINDOW = 400  # characters from the start of the text where a dateline 
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]*[A-Z0-9])|\n\s*\n|\n")
 
 
+_HASHTAG = re.compile(r"(?<![\w#])#((?:[A-Z][a-z]+){2,4})\b")  # a camel-case tag of two to four words
+_CAMEL_PART = re.compile(r"[A-Z][a-z]+")
+
+
 def _clean(word: str, lexicon: Lexicon) -> str:
     """A word without trailing possessive or full stop, unless the stop is part of it ("U.S.", "Ill.")."""
     word = _POSSESSIVE.sub("", word)
@@ -90,9 +94,26 @@ def find_candidates(text: str, lookup: Lookup, lexicon: Lexicon, qualifiers: re.
             found.append(hit)
             while i < len(words) and words[i][0] < hit.end:
                 i += 1
+    tags = _hashtags(text, lookup)
+    found = [f for f in found if not any(t.start < f.end and f.start < t.end for t in tags)] + tags
     _qualifiers(text, found, lexicon, qualifiers)
     found.sort(key=lambda f: f.start)
     return found
+
+
+def _hashtags(text: str, lookup: Lookup) -> list[Found]:
+    """Places written as one camel-case hashtag: "#NewYork", "#HongKong", "#SanFrancisco".
+
+    The span is the tag without its "#"; the name looked up is its words ("New York"), which
+    replaces any reading of the tag as one word. Only a place's own name counts: a tag has no
+    qualifier or context that could rescue an alternate name.
+    """
+    out = []
+    for m in _HASHTAG.finditer(text):
+        cands = [c for c in lookup(" ".join(_CAMEL_PART.findall(m.group(1)))) if c.primary]
+        if cands:
+            out.append(Found(m.start(1), m.end(1), m.group(1), "gazetteer", candidates=cands))
+    return out
 
 
 _ERAS = frozenset({"B.C."})  # abbreviations of places that are also an era's
