@@ -7,17 +7,15 @@ GeoNames' no-country.txt (see geomap/data/README.md).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from scripts import load_benchmark
 
 from geomap.gazetteer import CompactPlaceIndex
 from geomap.gazetteer.sources import RawRecord, read_features
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "match_feature_ids.py"
 # geonameid_source values data/README.md documents
 SOURCES = {"GeoNames", "GeoNames no-country.txt"}
 
@@ -79,13 +77,8 @@ def test_every_geonames_id_is_sourced_and_used_once() -> None:
 
 @pytest.fixture(scope="module")
 def matcher() -> ModuleType:
-    """The matching script, imported as a module (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("match_feature_ids", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["match_feature_ids"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    """The matching script, imported as a module."""
+    return load_benchmark("match_feature_ids")
 
 
 def _line(gid: int, name: str, alternates: str, lat: float, lon: float, fclass: str, fcode: str) -> str:

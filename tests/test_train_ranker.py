@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 from scipy.optimize import check_grad
+from scripts import load_benchmark
 
 from geomap.errors import InputError
 from geomap.evaluate import GoldDocument, GoldToponym
 from geomap.models import Candidate, Place
 from geomap.resolve.ranker import WEIGHTS
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "train_ranker.py"
-
 
 @pytest.fixture(scope="module")
 def tr() -> ModuleType:
-    """The training script, imported as a module (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("train_ranker", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_ranker"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    """The training script, imported as a module."""
+    return load_benchmark("train_ranker")
 
 
 def _planted(tr: ModuleType, marker: str, sign: int, mentions: int = 200, seed: int = 7) -> Any:
