@@ -146,18 +146,8 @@ class Resolver:
             if choice is None or (choice.place.kind == "landmark" and not self.landmarks):
                 continue
             ordered = [choice] + [c for c in cands if c is not choice]
-            mentions.append(
-                Mention(
-                    start=f.start,
-                    end=f.end,
-                    text=f.text,
-                    snippet=snippet(text, f.sentence, f.start, f.end),
-                    place=choice.place,
-                    confidence=round(self._confidence(ordered), 4),
-                    kind=f.kind,
-                    alternatives=ordered[: self.alternatives],
-                )
-            )
+            confidence = round(self._confidence(ordered), 4)
+            mentions.append(_mention(text, f, choice.place, confidence, alternatives=ordered[: self.alternatives]))
         focus = document_focus(mentions, self.gazetteer.country, self.gazetteer.admin1)
         if unknown:
             local = [(f.start, c.place) for f, c in zip(every, best) if c is not None and c.place.kind in LOCAL_KINDS]
@@ -243,19 +233,31 @@ def _anchored(
     for f in unknown:
         place = anchor(f.start, local, focus)
         if place is not None:
-            out.append(
-                Mention(
-                    start=f.start,
-                    end=f.end,
-                    text=f.text,
-                    snippet=snippet(text, f.sentence, f.start, f.end),
-                    place=place,
-                    confidence=APPROXIMATE_CONFIDENCE,
-                    kind=f.kind,
-                    approximate=True,
-                )
-            )
+            out.append(_mention(text, f, place, APPROXIMATE_CONFIDENCE, approximate=True))
     return out
+
+
+def _mention(
+    text: str,
+    f: Found,
+    place: Place,
+    confidence: float,
+    *,
+    alternatives: list[Candidate] | None = None,
+    approximate: bool = False,
+) -> Mention:
+    """The mention of found name ``f``, put at ``place``, with its sentence as snippet."""
+    return Mention(
+        start=f.start,
+        end=f.end,
+        text=f.text,
+        snippet=snippet(text, f.sentence, f.start, f.end),
+        place=place,
+        confidence=confidence,
+        kind=f.kind,
+        alternatives=alternatives or [],
+        approximate=approximate,
+    )
 
 
 def _groups(found: Sequence[Found], ctx: Context, qualifier_place: dict[int, Place]) -> dict[Group, list[int]]:
