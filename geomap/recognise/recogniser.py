@@ -232,7 +232,7 @@ class Recogniser:
                     return _YES if titled and policy.strong(f.candidates, policy.town_population) else _NO
                 if policy.sure(f.candidates):
                     return _YES
-                located = self._locative(text, f) and policy.strong(f.candidates, policy.sure_population)
+                located = self._locative(text, f.start) and policy.strong(f.candidates, policy.sure_population)
                 return _YES if located else _MAYBE
             # The small model calls some towns ORG, PRODUCT or PERSON ("Bakhmut"): an exact span may still be a place.
             if not exact and (ent.label not in {"ORG", "FAC"} or not _place_inside_org(f, ent, text)):
@@ -240,7 +240,7 @@ class Recogniser:
             return _YES if policy.strong(f.candidates, policy.sure_population) else _MAYBE
         if not policy.strong(f.candidates, policy.town_population):
             return _MAYBE
-        if ent is not None or policy.strong(f.candidates, policy.sure_population) or self._locative(text, f):
+        if ent is not None or policy.strong(f.candidates, policy.sure_population) or self._locative(text, f.start):
             return _YES
         return _MAYBE
 
@@ -249,10 +249,11 @@ class Recogniser:
         speak for its government (Moscow, Texas, Ukraine) or the text just put it somewhere ("in X")."""
         if not _SPEAKS_NEXT.match(text, end) or self.policy.sure(cands) or self.policy.sure_kind(cands):
             return False
-        return _LOCATIVE.search(text, max(0, start - self.policy.locative_chars), start) is None
+        return not self._locative(text, start)
 
-    def _locative(self, text: str, f: Found) -> bool:
-        return _LOCATIVE.search(text, max(0, f.start - self.policy.locative_chars), f.start) is not None
+    def _locative(self, text: str, start: int) -> bool:
+        """A preposition of place, or "the town of", right before the name starting at ``start``."""
+        return _LOCATIVE.search(text, max(0, start - self.policy.locative_chars), start) is not None
 
     def _needs_ner(self, text: str, f: Found) -> bool:
         """False where the reading is sure without NER: demonyms, abbreviations, datelines, and a
